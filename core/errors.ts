@@ -1,0 +1,39 @@
+/**
+ * Typed errors with a stable `code`. Each protocol layer (gRPC, REST, GraphQL)
+ * maps the `kind` once; the `code` travels to clients unchanged so they can
+ * branch on it without parsing messages.
+ */
+export type ErrorKind =
+  | 'invalid_argument'
+  | 'not_found'
+  | 'already_exists'
+  | 'failed_precondition'
+  | 'conflict'
+  | 'unavailable'
+  | 'internal';
+
+export class PayMeshError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly field: string | undefined;
+
+  constructor(kind: ErrorKind, code: string, message: string, field?: string) {
+    super(message);
+    this.name = 'PayMeshError';
+    this.kind = kind;
+    this.code = code;
+    this.field = field;
+  }
+}
+
+export const invalidArgument = (code: string, message: string, field?: string) =>
+  new PayMeshError('invalid_argument', code, message, field);
+export const notFound = (code: string, message: string) => new PayMeshError('not_found', code, message);
+export const alreadyExists = (code: string, message: string) => new PayMeshError('already_exists', code, message);
+export const failedPrecondition = (code: string, message: string) =>
+  new PayMeshError('failed_precondition', code, message);
+export const conflict = (code: string, message: string) => new PayMeshError('conflict', code, message);
+
+export function isPayMeshError(err: unknown): err is PayMeshError {
+  return err instanceof PayMeshError;
+}

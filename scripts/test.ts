@@ -1,0 +1,24 @@
+/**
+ * `npm test`: the type check, then every test file on Node's built-in runner.
+ * Extra arguments go to `node --test` (e.g. `npm test -- --test-name-pattern=hold`).
+ */
+import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
+
+const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
+
+const typecheck = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
+if (typecheck !== 0) {
+  console.error('type check failed');
+  process.exit(typecheck);
+}
+
+const passthrough = process.argv.slice(2);
+const explicitFiles = passthrough.filter((arg) => !arg.startsWith('-'));
+const files = explicitFiles.length > 0
+  ? explicitFiles
+  : globSync(['services/**/*.test.ts', 'storage/**/*.test.ts', 'core/**/*.test.ts', 'messaging/**/*.test.ts', 'test/**/*.test.ts', 'infra/**/*.test.ts'], {
+      exclude: (name) => name.includes('node_modules'),
+    }).sort();
+const flags = passthrough.filter((arg) => arg.startsWith('-'));
+process.exit(run(process.execPath, ['--test', '--test-timeout=300000', ...flags, ...files]));

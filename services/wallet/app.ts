@@ -1,0 +1,71 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { loadWalletService } from '../../contracts/wallet-grpc.ts';
+import { openDatabase, type Database } from '../../storage/database.ts';
+import { migrateToLatest } from '../../storage/migrate.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { WalletConfig } from './config.ts';
+import { createWalletHandlers } from './grpc-handlers.ts';
+import { WalletLedger } from './ledger.ts';
+import { walletMigrations } from './migrations/index.ts';
+import type { WalletSchema } from './schema.ts';
+
+export interface WalletService {
+  readonly ledger: WalletLedger;
+  readonly database: Database<WalletSchema>;
+  /** The bound address, e.g. 127.0.0.1:50051. */
+  readonly address: string;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the wallet service: database and migrations, gRPC server, hold sweeper. */
+export async function startWalletService(config: WalletConfig, log: Logger): Promise<WalletService> {
+  const database = await openDatabase<WalletSchema>(config.database);
+  try {
+    await migrateToLatest(database.db, walletMigrations);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  const ledger = new WalletLedger(database, { holdTtlSeconds: config.holdTtlSeconds });
+
+  const server = new grpc.Server();
+  server.addService(loadWalletService().service, createWalletHandlers(ledger, log));
+  const health = new HealthImplementation({ '': 'SERVING', WalletService: 'SERVING' });
+  health.addToServer(server);
+
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${config.host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
+  );
+
+  // Expired holds go back to available even if no saga ever comes back for them.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweeper = setInterval(() => {
+    sweeping = ledger.expireDueHolds().then(
+      (count) => count > 0 && log.info({ count }, 'released expired holds'),
+      (err) => log.error({ err }, 'hold sweep failed'),
+    );
+  }, config.holdSweepIntervalMs);
+  sweeper.unref();
+
+  return {
+    ledger,
+    database,
+    address: `${config.host}:${port}`,
+    async stop() {
+      clearInterval(sweeper);
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => server.forceShutdown(), 5000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      });
+      await sweeping;
+      await database.close();
+    },
+  };
+}

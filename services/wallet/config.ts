@@ -1,0 +1,23 @@
+import { ConfigReader } from '../../core/config.ts';
+import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
+
+export interface WalletConfig {
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  holdTtlSeconds: number;
+  holdSweepIntervalMs: number;
+}
+
+export function walletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WalletConfig {
+  const read = new ConfigReader(env);
+  const config: WalletConfig = {
+    host: read.string('WALLET_GRPC_HOST', '127.0.0.1'),
+    port: read.port('WALLET_GRPC_PORT', 50051),
+    database: databaseConfigFromEnv('wallet', env),
+    holdTtlSeconds: read.int('WALLET_HOLD_TTL_SECONDS', 900, 1, 7 * 24 * 3600),
+    holdSweepIntervalMs: read.int('WALLET_HOLD_SWEEP_INTERVAL_MS', 1000, 50, 3_600_000),
+  };
+  read.done('wallet');
+  return config;
+}
