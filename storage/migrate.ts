@@ -6,10 +6,18 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
  * Kysely's migrator keeps its own table and lock, so two processes starting
  * at once apply each migration exactly once.
  */
-export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration>): Promise<string[]> {
+export async function migrateToLatest(
+  db: Kysely<any>,
+  migrations: Record<string, Migration>,
+  /** Components sharing one database (the broker's SQS and EventBridge parts) keep separate histories. */
+  component?: string,
+): Promise<string[]> {
+  const suffix = component ? `_${component}` : '';
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
+    migrationTableName: `kysely_migration${suffix}`,
+    migrationLockTableName: `kysely_migration_lock${suffix}`,
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
