@@ -1,0 +1,212 @@
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { sql, type Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { Database } from '../storage/database.ts';
+import { gauge, counter } from '../observability/metrics.ts';
+import { EventPublisher, type DomainEvent } from './event-publisher.ts';
+import type { OutboxRow, OutboxTables } from './outbox-schema.ts';
+import type { OutgoingMessage, QueuePublisher } from './queue-publisher.ts';
+
+export interface OutboxRelayOptions {
+  database: Database<any>;
+  queues: QueuePublisher;
+  eventBridge: EventBridgeClient;
+  log: Logger;
+  /** Service name, for metrics. */
+  service: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+  /** How long a claimed row is reserved for this relay before another may take it. */
+  leaseSeconds?: number;
+}
+
+const published = counter('outbox_published_total', 'Outbox rows published', ['service', 'kind']);
+const failures = counter('outbox_publish_failures_total', 'Outbox rows that failed to publish and will be retried', ['service', 'kind']);
+const oldestUnsent = gauge('outbox_oldest_unsent_age_seconds', 'Age of the oldest unpublished outbox row (outbox lag)', ['service']);
+const pending = gauge('outbox_pending', 'Outbox rows not yet published', ['service']);
+
+/**
+ * Publishes the outbox: claims a batch of unsent rows (pushing their next
+ * attempt out by a lease, so another relay replica skips them), sends them
+ * with SendMessageBatch / PutEvents in tens, and marks them sent. A crash
+ * after sending and before marking re-sends after the lease; consumers'
+ * inboxes drop the duplicate. Failed rows retry with backoff, never dropped.
+ */
+export class OutboxRelay {
+  private readonly options: OutboxRelayOptions;
+  private readonly db: Kysely<OutboxTables>;
+  private readonly publishers = new Map<string, EventPublisher>();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(options: OutboxRelayOptions) {
+    this.options = options;
+    this.db = options.database.db as Kysely<OutboxTables>;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Called after a transaction that wrote to the outbox commits: publish now rather than at the next poll. */
+  notify(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  /** Publishes what is due, batch after batch, until nothing is left; returns how many rows were sent. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const sent = await this.relayOnce();
+      total += sent.sent;
+      if (sent.claimed === 0) return total;
+    }
+  }
+
+  /** Claims and publishes one batch. */
+  async relayOnce(): Promise<{ claimed: number; sent: number }> {
+    const now = new Date();
+    const rows = await this.claim(now);
+    if (rows.length === 0) {
+      await this.updateLagMetrics(now);
+      return { claimed: 0, sent: 0 };
+    }
+    const sentIds: string[] = [];
+    const failed: Array<{ row: OutboxRow; error: string }> = [];
+
+    for (const [destination, group] of groupBy(rows.filter((r) => r.kind === 'queue'), (r) => r.destination)) {
+      try {
+        const result = await this.options.queues.sendBatch(destination, group.map(toOutgoing));
+        sentIds.push(...result.sent);
+        for (const f of result.failed) failed.push({ row: group.find((r) => r.id === f.messageId)!, error: `${f.code}: ${f.message}` });
+      } catch (err) {
+        for (const row of group) failed.push({ row, error: errorText(err) });
+      }
+    }
+    for (const [bus, group] of groupBy(rows.filter((r) => r.kind === 'event'), (r) => r.destination)) {
+      try {
+        const result = await this.publisher(bus).publish(group.map(toEvent));
+        result.eventIds.forEach((eventId, index) => eventId && sentIds.push(group[index]!.id));
+        for (const f of result.failed) failed.push({ row: group[f.index]!, error: `${f.code}: ${f.message}` });
+      } catch (err) {
+        for (const row of group) failed.push({ row, error: errorText(err) });
+      }
+    }
+
+    await this.markSent(sentIds);
+    await this.markFailed(failed);
+    for (const row of rows) if (sentIds.includes(row.id)) published.inc({ service: this.options.service, kind: row.kind });
+    for (const f of failed) failures.inc({ service: this.options.service, kind: f.row.kind });
+    if (failed.length > 0) {
+      this.options.log.warn({ failed: failed.length, error: failed[0]!.error }, 'outbox rows failed to publish; will retry');
+    }
+    return { claimed: rows.length, sent: sentIds.length };
+  }
+
+  private async claim(now: Date): Promise<OutboxRow[]> {
+    const nowIso = now.toISOString();
+    const leaseUntil = new Date(now.getTime() + (this.options.leaseSeconds ?? 30) * 1000).toISOString();
+    const limit = this.options.batchSize ?? 100;
+    // One statement claims the batch on both databases; on PostgreSQL SKIP LOCKED lets replicas share the work.
+    const skipLocked = this.options.database.dialect === 'postgres' ? sql`for update skip locked` : sql``;
+    const result = await sql<OutboxRow>`
+      update outbox set next_attempt_at = ${leaseUntil}
+      where id in (
+        select id from outbox
+        where sent_at is null and next_attempt_at <= ${nowIso}
+        order by seq limit ${limit} ${skipLocked}
+      )
+      returning *`.execute(this.db);
+    return result.rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+  }
+
+  private async markSent(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.updateTable('outbox').set({ sent_at: new Date().toISOString(), last_error: null }).where('id', 'in', ids).execute();
+  }
+
+  private async markFailed(failed: Array<{ row: OutboxRow; error: string }>): Promise<void> {
+    for (const { row, error } of failed) {
+      const attempts = Number(row.attempts) + 1;
+      const delayMs = Math.min(60_000, 100 * 2 ** Math.min(attempts, 10));
+      await this.db
+        .updateTable('outbox')
+        .set({ attempts: BigInt(attempts), last_error: error.slice(0, 1000), next_attempt_at: new Date(Date.now() + delayMs).toISOString() })
+        .where('id', '=', row.id)
+        .execute();
+    }
+  }
+
+  private async updateLagMetrics(now: Date): Promise<void> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select([(eb) => eb.fn.min('created_at').as('oldest'), (eb) => eb.fn.countAll<bigint>().as('n')])
+      .where('sent_at', 'is', null)
+      .executeTakeFirst();
+    pending.set({ service: this.options.service }, Number(row?.n ?? 0));
+    const oldest = row?.oldest ? (now.getTime() - Date.parse(String(row.oldest))) / 1000 : 0;
+    oldestUnsent.set({ service: this.options.service }, Math.max(0, oldest));
+  }
+
+  private publisher(bus: string): EventPublisher {
+    let publisher = this.publishers.get(bus);
+    if (!publisher) {
+      publisher = new EventPublisher(this.options.eventBridge, bus);
+      this.publishers.set(bus, publisher);
+    }
+    return publisher;
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.running = this.drain()
+        .then(() => undefined)
+        .catch((err) => this.options.log.error({ err }, 'outbox relay failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (this.stopped) return;
+          const rerun = this.again;
+          this.again = false;
+          this.schedule(rerun ? 0 : (this.options.pollIntervalMs ?? 500));
+        });
+    }, delayMs);
+  }
+}
+
+function toOutgoing(row: OutboxRow): OutgoingMessage {
+  const payload = JSON.parse(row.payload) as Omit<OutgoingMessage, 'messageId'>;
+  return { ...payload, messageId: row.id };
+}
+
+function toEvent(row: OutboxRow): DomainEvent {
+  const payload = JSON.parse(row.payload) as Omit<DomainEvent, 'time'> & { time: string };
+  // The outbox id rides in the detail so consumers can dedupe a re-published event,
+  // which EventBridge gives a new envelope id.
+  return { ...payload, time: new Date(payload.time), detail: { ...payload.detail, event_id: payload.detail.event_id ?? row.id } };
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    groups.set(k, [...(groups.get(k) ?? []), item]);
+  }
+  return groups;
+}
+
+function errorText(err: unknown): string {
+  const e = err as { name?: string; message?: string };
+  return `${e?.name ?? 'Error'}: ${e?.message ?? String(err)}`;
+}
