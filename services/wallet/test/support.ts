@@ -9,12 +9,12 @@ export const silentLog = pino({ level: 'silent' });
 
 export async function startTestWallet(
   database: DatabaseConfig,
-  overrides: { holdTtlSeconds?: number; holdSweepIntervalMs?: number } = {},
+  overrides: { holdTtlSeconds?: number; holdSweepIntervalMs?: number; port?: number } = {},
 ): Promise<WalletService> {
   return startWalletService(
     {
       host: '127.0.0.1',
-      port: 0,
+      port: overrides.port ?? 0,
       database,
       holdTtlSeconds: overrides.holdTtlSeconds ?? 900,
       holdSweepIntervalMs: overrides.holdSweepIntervalMs ?? 60_000,

@@ -1,0 +1,64 @@
+import { PayMeshError, type ErrorKind } from '../core/errors.ts';
+
+/** A dependency answered with a server error or could not be reached: the breaker counts these. */
+export class DependencyFailure extends Error {
+  readonly status: number | undefined;
+  constructor(message: string, status?: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'DependencyFailure';
+    this.status = status;
+  }
+}
+
+const KIND_BY_STATUS: Record<number, ErrorKind> = {
+  400: 'invalid_argument',
+  404: 'not_found',
+  409: 'already_exists',
+  422: 'failed_precondition',
+};
+
+/**
+ * One JSON request to a PayMesh service. 4xx answers become PayMeshErrors
+ * carrying the service's problem `code`; 5xx and network errors become
+ * DependencyFailure for the circuit breaker.
+ */
+export async function requestJson<T>(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T }> {
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}${path}`, {
+      method: init.method ?? 'GET',
+      headers: { 'content-type': 'application/json', accept: 'application/json', ...init.headers },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      signal: init.signal,
+    });
+  } catch (err) {
+    throw new DependencyFailure(`${baseUrl} unreachable: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const text = await response.text();
+  const body = text ? safeJson(text) : undefined;
+  if (response.status >= 500) throw new DependencyFailure(`${baseUrl}${path} answered ${response.status}`, response.status);
+  if (response.status >= 400) {
+    const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; field?: string };
+    throw new PayMeshError(
+      KIND_BY_STATUS[response.status] ?? 'invalid_argument',
+      problem.code ?? `HTTP_${response.status}`,
+      problem.detail ?? problem.title ?? `request failed with ${response.status}`,
+      problem.field,
+    );
+  }
+  return { status: response.status, body: body as T };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { detail: text.slice(0, 200) };
+  }
+}
+
+export const isDependencyFailure = (err: unknown): boolean => err instanceof DependencyFailure;

@@ -1,0 +1,131 @@
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { PayMeshError } from '../core/errors.ts';
+import { gauge, counter } from '../observability/metrics.ts';
+
+export interface ServicePolicyOptions {
+  /** The dependency's name, e.g. `user-service`: labels metrics and errors. */
+  target: string;
+  timeoutMs?: number;
+  /** Extra attempts for idempotent calls (never for others). */
+  retries?: number;
+  /** The seed's breaker: open after 3 consecutive failures, try again after 30 s. */
+  failureThreshold?: number;
+  halfOpenAfterMs?: number;
+  /** Which errors count as the dependency failing (network, timeouts, 5xx), as opposed to a refused request. */
+  isFailure: (err: unknown) => boolean;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half_open' | 'isolated';
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half_open',
+  [CircuitState.Isolated]: 'isolated',
+};
+
+const breakerState = gauge('circuit_breaker_state', 'Circuit breaker state by target: 0 closed, 1 open, 2 half-open, 3 isolated', ['target']);
+const breakerTransitions = counter('circuit_breaker_transitions_total', 'Circuit breaker state changes', ['target', 'state']);
+
+export interface BreakerSnapshot {
+  target: string;
+  state: BreakerState;
+  lastFailure: string | undefined;
+  lastChange: string;
+}
+
+const registry = new Map<string, ServicePolicy>();
+
+/** Every breaker in this process, for the admin API and the console. */
+export function breakerSnapshots(): BreakerSnapshot[] {
+  return [...registry.values()].map((p) => p.snapshot());
+}
+
+/**
+ * Timeout, retries with jittered exponential backoff (idempotent calls only)
+ * and a circuit breaker around calls to one dependency, built from cockatiel.
+ * An open breaker fails fast with a 503-mapped `SERVICE_UNAVAILABLE` error.
+ */
+export class ServicePolicy {
+  readonly target: string;
+  private readonly breaker: CircuitBreakerPolicy;
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private readonly isFailure: (err: unknown) => boolean;
+  private lastFailure: string | undefined;
+  private lastChange = new Date().toISOString();
+
+  constructor(options: ServicePolicyOptions) {
+    this.target = options.target;
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.retries = options.retries ?? 2;
+    this.isFailure = options.isFailure;
+    this.breaker = circuitBreaker(handleWhen((err) => this.countsAsFailure(err)), {
+      halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
+      breaker: new ConsecutiveBreaker(options.failureThreshold ?? 3),
+    });
+    this.breaker.onStateChange((state) => {
+      this.lastChange = new Date().toISOString();
+      breakerState.set({ target: this.target }, state);
+      breakerTransitions.inc({ target: this.target, state: STATE_NAMES[state] });
+    });
+    breakerState.set({ target: this.target }, CircuitState.Closed);
+    registry.set(this.target, this);
+  }
+
+  get state(): BreakerState {
+    return STATE_NAMES[this.breaker.state];
+  }
+
+  snapshot(): BreakerSnapshot {
+    return { target: this.target, state: this.state, lastFailure: this.lastFailure, lastChange: this.lastChange };
+  }
+
+  /** Runs `call` under the policy. `call` receives an AbortSignal that fires on timeout. */
+  async execute<T>(call: (signal: AbortSignal) => Promise<T>, { idempotent }: { idempotent: boolean }): Promise<T> {
+    const attempt = timeout(this.timeoutMs, TimeoutStrategy.Aggressive);
+    const policy = idempotent && this.retries > 0
+      ? wrap(
+          retry(handleWhen((err) => this.countsAsFailure(err) && !(err instanceof BrokenCircuitError)), {
+            maxAttempts: this.retries,
+            backoff: new ExponentialBackoff({ initialDelay: 50, maxDelay: 1000 }),
+          }),
+          this.breaker,
+          attempt,
+        )
+      : wrap(this.breaker, attempt);
+    try {
+      return await policy.execute(({ signal }) => call(signal));
+    } catch (err) {
+      if (err instanceof BrokenCircuitError) {
+        throw new PayMeshError('unavailable', 'SERVICE_UNAVAILABLE', `${this.target} is unavailable (circuit breaker open); try again shortly`);
+      }
+      if (err instanceof TaskCancelledError) {
+        throw new PayMeshError('unavailable', 'SERVICE_TIMEOUT', `${this.target} did not answer within ${this.timeoutMs} ms`);
+      }
+      if (this.countsAsFailure(err) && !(err instanceof PayMeshError)) {
+        throw new PayMeshError('unavailable', 'SERVICE_UNAVAILABLE', `${this.target} is unavailable`);
+      }
+      throw err;
+    }
+  }
+
+  private countsAsFailure(err: unknown): boolean {
+    const failed = err instanceof TaskCancelledError || this.isFailure(err);
+    if (failed) this.lastFailure = `${new Date().toISOString()} ${(err as Error)?.message ?? String(err)}`.slice(0, 300);
+    return failed;
+  }
+}
