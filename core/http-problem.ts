@@ -1,0 +1,79 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { isPayMeshError, type ErrorKind } from './errors.ts';
+
+export const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid_argument: 400,
+  not_found: 404,
+  already_exists: 409,
+  failed_precondition: 422,
+  conflict: 422,
+  unavailable: 503,
+  internal: 500,
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  field?: string;
+}
+
+export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
+  return reply.code(problem.status).type('application/problem+json').send(problem);
+}
+
+/**
+ * One error handler per Fastify app: PayMeshErrors become RFC 9457 problem
+ * details with their stable code and field; schema validation errors become
+ * 400s naming the field; anything else is a 500 that hides its internals.
+ */
+export function installProblemHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (isPayMeshError(err) && err.kind !== 'internal') {
+      const status = STATUS_BY_KIND[err.kind];
+      return sendProblem(reply, {
+        type: `https://paymesh.dev/problems/${err.code.toLowerCase().replace(/_/g, '-')}`,
+        title: err.code,
+        status,
+        detail: err.message,
+        code: err.code,
+        ...(err.field ? { field: err.field } : {}),
+      });
+    }
+    if (err.validation) {
+      const first = err.validation[0];
+      const path = first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') || '';
+      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+      const field = [path, missing].filter(Boolean).join('.') || err.validationContext || 'request';
+      return sendProblem(reply, {
+        type: 'https://paymesh.dev/problems/validation',
+        title: 'VALIDATION_FAILED',
+        status: 400,
+        detail: `${field}: ${first?.message ?? err.message}`,
+        code: 'VALIDATION_FAILED',
+        field,
+      });
+    }
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status === 500) request.log.error({ err }, 'unhandled error');
+    const code = status === 500 ? 'INTERNAL' : (err.code ?? `HTTP_${status}`);
+    return sendProblem(reply, {
+      type: `https://paymesh.dev/problems/${status === 500 ? 'internal' : 'request'}`,
+      title: code,
+      status,
+      detail: status === 500 ? 'internal error' : err.message,
+      code,
+    });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, {
+      type: 'https://paymesh.dev/problems/not-found',
+      title: 'NOT_FOUND',
+      status: 404,
+      detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
+      code: 'NOT_FOUND',
+    }),
+  );
+}
