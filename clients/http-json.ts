@@ -12,6 +12,7 @@ export class DependencyFailure extends Error {
 
 const KIND_BY_STATUS: Record<number, ErrorKind> = {
   400: 'invalid_argument',
+  401: 'unauthenticated',
   404: 'not_found',
   409: 'already_exists',
   422: 'failed_precondition',

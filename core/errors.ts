@@ -9,6 +9,7 @@ export type ErrorKind =
   | 'already_exists'
   | 'failed_precondition'
   | 'conflict'
+  | 'unauthenticated'
   | 'unavailable'
   | 'internal';
 
@@ -32,6 +33,7 @@ export const notFound = (code: string, message: string) => new PayMeshError('not
 export const alreadyExists = (code: string, message: string) => new PayMeshError('already_exists', code, message);
 export const failedPrecondition = (code: string, message: string) =>
   new PayMeshError('failed_precondition', code, message);
+export const unauthenticated = (code: string, message: string) => new PayMeshError('unauthenticated', code, message);
 export const conflict = (code: string, message: string) => new PayMeshError('conflict', code, message);
 
 export function isPayMeshError(err: unknown): err is PayMeshError {

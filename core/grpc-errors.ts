@@ -9,6 +9,7 @@ const STATUS_BY_KIND: Record<ErrorKind, status> = {
   failed_precondition: status.FAILED_PRECONDITION,
   // An idempotency key reused with another request: a record of that key already exists.
   conflict: status.ALREADY_EXISTS,
+  unauthenticated: status.UNAUTHENTICATED,
   unavailable: status.UNAVAILABLE,
   internal: status.INTERNAL,
 };

@@ -7,6 +7,7 @@ export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   already_exists: 409,
   failed_precondition: 422,
   conflict: 422,
+  unauthenticated: 401,
   unavailable: 503,
   internal: 500,
 };
@@ -24,6 +25,19 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
   return reply.code(problem.status).type('application/problem+json').send(problem);
 }
 
+/** The problem a PayMeshError maps to, or undefined for errors that are not PayMesh's (internal ones included). */
+export function problemFor(err: unknown): Problem | undefined {
+  if (!isPayMeshError(err) || err.kind === 'internal') return undefined;
+  return {
+    type: `https://paymesh.dev/problems/${err.code.toLowerCase().replace(/_/g, '-')}`,
+    title: err.code,
+    status: STATUS_BY_KIND[err.kind],
+    detail: err.message,
+    code: err.code,
+    ...(err.field ? { field: err.field } : {}),
+  };
+}
+
 /**
  * One error handler per Fastify app: PayMeshErrors become RFC 9457 problem
  * details with their stable code and field; schema validation errors become
@@ -31,17 +45,8 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
  */
 export function installProblemHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (isPayMeshError(err) && err.kind !== 'internal') {
-      const status = STATUS_BY_KIND[err.kind];
-      return sendProblem(reply, {
-        type: `https://paymesh.dev/problems/${err.code.toLowerCase().replace(/_/g, '-')}`,
-        title: err.code,
-        status,
-        detail: err.message,
-        code: err.code,
-        ...(err.field ? { field: err.field } : {}),
-      });
-    }
+    const problem = problemFor(err);
+    if (problem) return sendProblem(reply, problem);
     if (err.validation) {
       const first = err.validation[0];
       const path = first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') || '';

@@ -35,7 +35,7 @@ export async function addToOutbox(
     const id = randomUUID();
     if ('queueMessage' in item) {
       const { queue, ...payload } = item.queueMessage;
-      return { id, seq: nextSeq(), kind: 'queue' as const, destination: queue, payload: JSON.stringify(payload), created_at: nowIso, next_attempt_at: nowIso };
+      return { id, seq: nextSeq(), kind: 'queue' as const, destination: queue, payload: JSON.stringify(payload), created_at: nowIso, next_attempt_at: nowIso, attempts: 0n, sent_at: null, last_error: null };
     }
     const { time, ...event } = item.event;
     return {
@@ -46,6 +46,9 @@ export async function addToOutbox(
       payload: JSON.stringify({ ...event, time: (time ?? new Date(nowIso)).toISOString() }),
       created_at: nowIso,
       next_attempt_at: nowIso,
+      attempts: 0n,
+      sent_at: null,
+      last_error: null,
     };
   });
   await (trx as Kysely<OutboxTables>).insertInto('outbox').values(rows).execute();

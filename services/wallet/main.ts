@@ -1,11 +1,19 @@
+import { createSqsClient, messagingConfigFromEnv } from '../../messaging/aws.ts';
+import { consumeWhenReady } from '../../messaging/consumer-host.ts';
+import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { walletConfigFromEnv } from './config.ts';
 import { startWalletService } from './app.ts';
+import { userEventsHandler } from './user-events.ts';
 
 const log = createLogger('wallet');
 const config = walletConfigFromEnv();
 const service = await startWalletService(config, log);
 log.info({ address: service.address, database: config.database.kind }, `wallet gRPC listening on ${service.address}`);
+
+// New users' first wallets come from `User registered` events on the wallet's own queue.
+const sqs = process.env.WALLET_CONSUMERS === 'off' ? undefined : createSqsClient(messagingConfigFromEnv());
+const userEvents = sqs && consumeWhenReady({ sqs, directory: new QueueDirectory(sqs), queue: 'wallet-events', handler: userEventsHandler(service.ledger, log), log });
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -13,7 +21,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'wallet shutting down');
-    service.stop().then(
+    Promise.resolve(userEvents?.stop())
+      .then(() => service.stop())
+      .then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'wallet shutdown failed');

@@ -13,7 +13,7 @@ import { walletClient } from './support.ts';
 const MAIN = path.join(import.meta.dirname, '..', 'main.ts');
 
 function startWalletProcess(dataDir: string) {
-  return spawnService(MAIN, { DATA_DIR: dataDir, WALLET_GRPC_PORT: '0' }, (line) =>
+  return spawnService(MAIN, { DATA_DIR: dataDir, WALLET_GRPC_PORT: '0', WALLET_CONSUMERS: 'off' }, (line) =>
     typeof line.address === 'string' ? line.address : undefined,
   );
 }

@@ -1,0 +1,71 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyRequest } from 'fastify';
+import { jwtVerify, SignJWT } from 'jose';
+import { unauthenticated } from '../../core/errors.ts';
+
+const ISSUER = 'paymesh';
+const AUDIENCE = 'paymesh-api';
+
+export interface Caller {
+  userId: string;
+  role: 'user' | 'operator';
+}
+
+/** Short-lived HS256 access tokens (jose). */
+export class TokenIssuer {
+  private readonly key: Uint8Array;
+  readonly ttlSeconds: number;
+
+  constructor(secret: string, ttlSeconds: number) {
+    this.key = new TextEncoder().encode(secret);
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  issue(caller: Caller): Promise<string> {
+    return new SignJWT({ role: caller.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(caller.userId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setJti(randomUUID())
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  async verify(token: string): Promise<Caller> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string') throw new Error('no subject');
+      return { userId: payload.sub, role: payload.role === 'operator' ? 'operator' : 'user' };
+    } catch {
+      throw unauthenticated('INVALID_TOKEN', 'the access token is missing, invalid or expired');
+    }
+  }
+
+  /** The caller behind a request's `Authorization: Bearer` header. */
+  async authenticate(request: FastifyRequest): Promise<Caller> {
+    const header = request.headers.authorization;
+    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!match) throw unauthenticated('INVALID_TOKEN', 'send an access token: Authorization: Bearer <token>');
+    return this.verify(match[1]!);
+  }
+}
+
+/**
+ * The signing secret: GATEWAY_JWT_SECRET when set (production, several
+ * replicas); otherwise one generated on first start and kept, readable only by
+ * this user, in the data directory, so local sessions survive restarts.
+ */
+export function resolveJwtSecret(configured: string | undefined, dataDir = process.env.DATA_DIR || path.resolve('data')): string {
+  if (configured) return configured;
+  const file = path.join(dataDir, 'gateway-jwt.secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(48).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+  chmodSync(file, 0o600);
+  return secret;
+}

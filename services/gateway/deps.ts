@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { UserClient } from '../../clients/user-client.ts';
+import type { WalletClient } from '../../clients/wallet-client.ts';
+import type { TokenIssuer } from './auth.ts';
+import type { IdempotencyStore } from './idempotency.ts';
+import type { WeightedRouter } from './weighted-router.ts';
+
+/** Everything the gateway's routes need, built once by main.ts (or by a test) and passed in. */
+export interface GatewayDeps {
+  log: Logger;
+  tokens: TokenIssuer;
+  idempotency: IdempotencyStore;
+  users: UserClient;
+  wallets: WalletClient;
+  paymentRouter: WeightedRouter | undefined;
+  rateLimitPerMinute: number;
+  bodyLimitBytes: number;
+}

@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import { conflict, invalidArgument, PayMeshError } from '../../core/errors.ts';
+import { problemFor } from '../../core/http-problem.ts';
+import type { GatewaySchema } from './migrations/index.ts';
+
+const KEY = /^[\x21-\x7e]{8,200}$/;
+/** An in-progress record older than this belongs to a request that died: the key may run again. */
+const STALE_AFTER_MS = 60_000;
+
+export interface IdempotentResponse {
+  status: number;
+  body: unknown;
+  replayed: boolean;
+}
+
+/**
+ * The IETF Idempotency-Key semantics for money-moving POSTs: a replay returns
+ * the first response, the same key with another body is 422, the same key
+ * while the first request still runs is 409. Downstream calls reuse the key,
+ * so even re-running a request whose record went stale moves money once.
+ */
+export class IdempotencyStore {
+  private readonly db: Kysely<GatewaySchema>;
+
+  constructor(db: Kysely<GatewaySchema>) {
+    this.db = db;
+  }
+
+  async run(
+    userId: string,
+    key: string | undefined,
+    request: { method: string; path: string; body: unknown },
+    work: () => Promise<{ status: number; body: unknown }>,
+  ): Promise<IdempotentResponse> {
+    if (!key) throw invalidArgument('IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (8 to 200 printable characters) with this request', 'Idempotency-Key');
+    if (!KEY.test(key)) throw invalidArgument('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 200 printable ASCII characters', 'Idempotency-Key');
+    const hash = createHash('sha256').update(`${request.method} ${request.path}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    const now = new Date().toISOString();
+
+    const claimed = await this.db
+      .insertInto('idempotency_requests')
+      .values({ user_id: userId, key, request_hash: hash, state: 'in_progress', status_code: null, response_body: null, created_at: now, updated_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (!claimed) {
+      const existing = await this.db.selectFrom('idempotency_requests').selectAll().where('user_id', '=', userId).where('key', '=', key).executeTakeFirstOrThrow();
+      if (existing.request_hash !== hash) {
+        throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
+      }
+      if (existing.state === 'completed') {
+        return { status: Number(existing.status_code), body: JSON.parse(existing.response_body ?? 'null'), replayed: true };
+      }
+      const stale = Date.now() - Date.parse(existing.updated_at) > STALE_AFTER_MS;
+      if (!stale) throw new PayMeshError('already_exists', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry shortly');
+      await this.db.updateTable('idempotency_requests').set({ updated_at: now }).where('user_id', '=', userId).where('key', '=', key).execute();
+    }
+
+    let outcome: { status: number; body: unknown };
+    try {
+      outcome = await work();
+    } catch (err) {
+      const problem = problemFor(err);
+      // Client errors are answers too: a replay gets the same one. Failures of ours are not: the key is freed for a retry.
+      if (!problem || problem.status >= 500) {
+        await this.db.deleteFrom('idempotency_requests').where('user_id', '=', userId).where('key', '=', key).execute();
+        throw err;
+      }
+      outcome = { status: problem.status, body: problem };
+    }
+    await this.db
+      .updateTable('idempotency_requests')
+      .set({ state: 'completed', status_code: BigInt(outcome.status), response_body: JSON.stringify(outcome.body), updated_at: new Date().toISOString() })
+      .where('user_id', '=', userId)
+      .where('key', '=', key)
+      .execute();
+    return { ...outcome, replayed: false };
+  }
+}
+
+/** Runs a money-moving route under the request's Idempotency-Key and sends the (first) response. */
+export async function replyIdempotently(
+  store: IdempotencyStore,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  userId: string,
+  work: (key: string) => Promise<{ status: number; body: unknown }>,
+): Promise<FastifyReply> {
+  const key = request.headers['idempotency-key'] as string | undefined;
+  const outcome = await store.run(userId, key, { method: request.method, path: request.url, body: request.body }, () => work(key!));
+  if (outcome.replayed) reply.header('idempotent-replayed', 'true');
+  if (outcome.status >= 400) reply.type('application/problem+json');
+  return reply.code(outcome.status).send(outcome.body);
+}

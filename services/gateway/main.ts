@@ -1,0 +1,48 @@
+import { UserClient } from '../../clients/user-client.ts';
+import { WalletClient } from '../../clients/wallet-client.ts';
+import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
+import { ServiceResolver } from '../../discovery/resolver.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { setDefaultLabels } from '../../observability/metrics.ts';
+import { openDatabase } from '../../storage/database.ts';
+import { migrateToLatest } from '../../storage/migrate.ts';
+import { buildGateway } from './app.ts';
+import { resolveJwtSecret, TokenIssuer } from './auth.ts';
+import { gatewayConfigFromEnv } from './config.ts';
+import { IdempotencyStore } from './idempotency.ts';
+import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
+import { WeightedRouter } from './weighted-router.ts';
+
+const log = createLogger('gateway');
+setDefaultLabels({ service: 'gateway' });
+const config = gatewayConfigFromEnv();
+const resolver = new ServiceResolver();
+const database = await openDatabase<GatewaySchema>(config.database);
+await migrateToLatest(database.db, gatewayMigrations);
+
+const users = new UserClient(resolver.resolve('user-service.paypal.local').address);
+const wallets = new WalletClient(resolver.resolve('wallet-service.paypal.local').address);
+const app = await buildGateway({
+  log,
+  tokens: new TokenIssuer(resolveJwtSecret(config.jwtSecret), config.accessTokenTtlSeconds),
+  idempotency: new IdempotencyStore(database.db),
+  users,
+  wallets,
+  paymentRouter: new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log),
+  rateLimitPerMinute: config.rateLimitPerMinute,
+  bodyLimitBytes: config.bodyLimitBytes,
+});
+const address = await app.listen({ host: config.host, port: config.port });
+log.info({ address }, `gateway listening on ${address}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    await app.close();
+    wallets.close();
+    await database.close();
+    process.exit(0);
+  });
+}

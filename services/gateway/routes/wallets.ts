@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify';
+import { failedPrecondition, notFound } from '../../../core/errors.ts';
+import { formatMinor, parseDecimal, requirePositiveAmount } from '../../../core/money.ts';
+import type { WalletMessage } from '../../../contracts/wallet-grpc.ts';
+import type { GatewayDeps } from '../deps.ts';
+import { replyIdempotently } from '../idempotency.ts';
+import { errorResponses, idempotencyHeader, money, uuidParam, wallet } from '../schemas.ts';
+
+export function presentWallet(w: WalletMessage) {
+  return {
+    id: w.id,
+    currency: w.currency,
+    balance: formatMinor(BigInt(w.balance_minor), w.currency),
+    available: formatMinor(BigInt(w.available_minor), w.currency),
+    frozen: formatMinor(BigInt(w.frozen_minor), w.currency),
+    balance_minor: w.balance_minor,
+    available_minor: w.available_minor,
+    frozen_minor: w.frozen_minor,
+    created_at: w.created_at,
+  };
+}
+
+/** My wallets, their balances, top-ups and withdrawals. */
+export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+  /** A wallet of the caller's, or 404: another user's wallet is indistinguishable from none. */
+  async function ownWallet(userId: string, walletId: string): Promise<WalletMessage> {
+    const found = await deps.wallets.getWallet(walletId).catch((err) => {
+      if ((err as { kind?: string }).kind === 'not_found') return undefined;
+      throw err;
+    });
+    if (!found || found.user_id !== userId) throw notFound('WALLET_NOT_FOUND', `wallet ${walletId} not found`);
+    return found;
+  }
+
+  app.get(
+    '/v1/wallets',
+    { schema: { tags: ['wallets'], summary: 'My wallets and balances', response: { 200: { type: 'object', properties: { wallets: { type: 'array', items: wallet } } }, ...errorResponses } } },
+    async (request) => {
+      const caller = await deps.tokens.authenticate(request);
+      return { wallets: (await deps.wallets.listWallets(caller.userId)).map(presentWallet) };
+    },
+  );
+
+  app.get(
+    '/v1/wallets/:id',
+    { schema: { tags: ['wallets'], summary: 'One of my wallets', params: uuidParam('id'), response: { 200: wallet, ...errorResponses } } },
+    async (request) => {
+      const caller = await deps.tokens.authenticate(request);
+      return presentWallet(await ownWallet(caller.userId, (request.params as { id: string }).id));
+    },
+  );
+
+  app.post(
+    '/v1/wallets',
+    {
+      schema: {
+        tags: ['wallets'],
+        summary: 'Open a wallet in another currency',
+        headers: idempotencyHeader,
+        body: { type: 'object', additionalProperties: false, required: ['currency'], properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' } } },
+        response: { 201: wallet, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const caller = await deps.tokens.authenticate(request);
+      const { currency } = request.body as { currency: string };
+      return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => ({
+        status: 201,
+        body: presentWallet(await deps.wallets.openWallet(caller.userId, currency, `open-wallet:${caller.userId}:${key}`)),
+      }));
+    },
+  );
+
+  const movementSchema = (summary: string) => ({
+    tags: ['wallets'],
+    summary,
+    headers: idempotencyHeader,
+    params: uuidParam('id'),
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['amount', 'currency', 'payment_method_id'],
+      properties: { ...money.properties, payment_method_id: { type: 'string', minLength: 1, maxLength: 100 } },
+    },
+    response: { 201: { type: 'object', properties: { entry_id: { type: 'string' }, wallet } }, ...errorResponses },
+  });
+
+  for (const [path, direction] of [['top-ups', 1n], ['withdrawals', -1n]] as const) {
+    app.post(`/v1/wallets/:id/${path}`, { schema: movementSchema(direction > 0n ? 'Top up from a payment method' : 'Withdraw to a payment method') }, async (request, reply) => {
+      const caller = await deps.tokens.authenticate(request);
+      const { id } = request.params as { id: string };
+      const body = request.body as { amount: string; currency: string; payment_method_id: string };
+      return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => {
+        const amount = requirePositiveAmount(parseDecimal(body.amount, body.currency));
+        const target = await ownWallet(caller.userId, id);
+        if (target.currency !== body.currency) {
+          throw failedPrecondition('CURRENCY_MISMATCH', `wallet ${id} holds ${target.currency}, not ${body.currency}`);
+        }
+        if (!(await deps.users.validatePaymentMethod(body.payment_method_id, caller.userId))) {
+          throw failedPrecondition('PAYMENT_METHOD_INVALID', 'payment_method_id is not one of your usable payment methods');
+        }
+        const result = await deps.wallets.updateBalance({
+          walletId: id,
+          amountMinor: amount * direction,
+          currency: body.currency,
+          idempotencyKey: `${path}:${caller.userId}:${key}`,
+          reference: `payment-method:${body.payment_method_id}`,
+        });
+        const updated = await deps.wallets.getWallet(id);
+        return { status: 201, body: { entry_id: result.entry_id, wallet: presentWallet(updated) } };
+      });
+    });
+  }
+}

@@ -1,0 +1,139 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { UserClient } from '../../clients/user-client.ts';
+import { WalletClient } from '../../clients/wallet-client.ts';
+import { SOURCES, type TransactionEventDetail } from '../../contracts/events.ts';
+import { decodePaymentInitiated, InvalidMessageError } from '../../contracts/payment-messages.ts';
+import { QUEUES } from '../../contracts/topology.ts';
+import { createHttpApp } from '../../core/http-app.ts';
+import { createEventBridgeClient, createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
+import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
+import { DlqHandler, eventBridgeAlert } from '../../messaging/dlq-handler.ts';
+import { EventPublisher } from '../../messaging/event-publisher.ts';
+import { stableMessageId } from '../../messaging/inbox.ts';
+import { OutboxRelay } from '../../messaging/outbox-relay.ts';
+import { QueueDirectory } from '../../messaging/queue-directory.ts';
+import { QueuePublisher } from '../../messaging/queue-publisher.ts';
+import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
+import { openDatabase, sql, type Database } from '../../storage/database.ts';
+import { migrateToLatest } from '../../storage/migrate.ts';
+import type { PaymentConfig } from './config.ts';
+import { paymentMigrations } from './migrations/index.ts';
+import { paymentRoutes } from './routes.ts';
+import { PaymentSaga } from './saga/payment-saga.ts';
+import { StuckSagaMonitor } from './saga/stuck-sagas.ts';
+import type { PaymentSchema } from './schema.ts';
+
+export interface PaymentServiceDeps {
+  config: PaymentConfig;
+  log: Logger;
+  messaging: MessagingConfig;
+  userServiceUrl: string;
+  walletAddress: string;
+}
+
+export interface PaymentService {
+  app: FastifyInstance;
+  database: Database<PaymentSchema>;
+  saga: PaymentSaga;
+  relay: OutboxRelay;
+  monitor: StuckSagaMonitor;
+  wallets: WalletClient;
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Builds and starts the payment service: REST API, outbox relay, saga consumers, stuck-saga monitor, DLQ handlers. */
+export async function startPaymentService(deps: PaymentServiceDeps): Promise<PaymentService> {
+  const { config, log } = deps;
+  const database = await openDatabase<PaymentSchema>(config.database);
+  await migrateToLatest(database.db, paymentMigrations);
+
+  const users = new UserClient(deps.userServiceUrl);
+  const wallets = new WalletClient(deps.walletAddress);
+  const sqs = createSqsClient(deps.messaging);
+  const eventBridge = createEventBridgeClient(deps.messaging);
+  const directory = new QueueDirectory(sqs);
+  const relay = new OutboxRelay({ database, queues: new QueuePublisher(sqs, directory), eventBridge, log, service: 'payment' });
+  const onOutboxWritten = () => relay.notify();
+  const saga = new PaymentSaga({ db: database.db, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds });
+  const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten });
+
+  const app = createHttpApp({ log, ready: async () => void (await sql`select 1`.execute(database.db)) });
+  paymentRoutes(app, { db: database.db, users, wallets, maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten });
+  const address = await app.listen({ host: config.host, port: config.port });
+
+  relay.start();
+  const consumers: QueueConsumer[] = [];
+  const dlqHandlers: DlqHandler[] = [];
+  if (config.consumers) {
+    consumers.push(
+      consumeWhenReady({
+        sqs,
+        directory,
+        log,
+        queue: QUEUES.paymentProcessing,
+        handler: async (message) => {
+          const initiated = decodePaymentInitiated(message.body);
+          await saga.onPaymentInitiated(stableMessageId(message), initiated.transaction_id);
+        },
+      }),
+      consumeWhenReady({
+        sqs,
+        directory,
+        log,
+        queue: 'payment-saga',
+        handler: async (message) => {
+          const event = parseEventEnvelope<TransactionEventDetail>(message.body);
+          if (event.source !== SOURCES.transaction) return;
+          await saga.onSagaEvent(stableMessageId(message), event.detailType, event.detail);
+        },
+      }),
+    );
+    const alert = eventBridgeAlert(new EventPublisher(eventBridge, 'paypal-clone-events'));
+    for (const [dlq, source] of [[QUEUES.paymentDlq, QUEUES.paymentProcessing], ['payment-saga-dlq', 'payment-saga']] as const) {
+      const handler = new DlqHandler({
+        sqs,
+        directory,
+        deadLetterQueue: dlq,
+        sourceQueue: source,
+        log,
+        alert,
+        // A message that cannot be decoded will never succeed: alert instead of redriving it.
+        classify: (message) => {
+          if (source !== QUEUES.paymentProcessing) return { class: 'temporary', reason: 'saga step failed repeatedly' };
+          try {
+            decodePaymentInitiated(message.body);
+            return { class: 'temporary', reason: 'processing failed repeatedly' };
+          } catch (err) {
+            return { class: 'permanent', reason: err instanceof InvalidMessageError ? err.message : 'undecodable message' };
+          }
+        },
+      });
+      handler.start(15_000);
+      dlqHandlers.push(handler);
+    }
+    monitor.start(config.sweepIntervalMs);
+  }
+
+  return {
+    app,
+    database,
+    saga,
+    relay,
+    monitor,
+    wallets,
+    address,
+    async stop() {
+      await app.close();
+      await Promise.all(consumers.map((c) => c.stop()));
+      await Promise.all(dlqHandlers.map((h) => h.stop()));
+      await monitor.stop();
+      await relay.stop();
+      wallets.close();
+      sqs.destroy();
+      eventBridge.destroy();
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { ConfigReader } from '../../core/config.ts';
+import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
+
+export interface PaymentConfig {
+  host: string;
+  port: number;
+  /** v1, or v2 for the canary: recorded on each payment it accepts. */
+  version: string;
+  database: DatabaseConfig;
+  maxAmountMajor: number;
+  holdTtlSeconds: number;
+  stepTimeoutSeconds: number;
+  sweepIntervalMs: number;
+  consumers: boolean;
+}
+
+export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PaymentConfig {
+  const read = new ConfigReader(env);
+  const version = read.string('PAYMENT_VERSION', 'v1');
+  const config: PaymentConfig = {
+    host: read.string('PAYMENT_HOST', '127.0.0.1'),
+    port: read.port('PAYMENT_PORT', version === 'v2' ? 8012 : 8002),
+    version,
+    // Both versions are one service with one database.
+    database: databaseConfigFromEnv('payment', env),
+    maxAmountMajor: read.int('PAYMENT_MAX_AMOUNT', 10_000, 1, 1_000_000_000),
+    holdTtlSeconds: read.int('PAYMENT_HOLD_TTL_SECONDS', 900, 10, 86_400),
+    stepTimeoutSeconds: read.int('PAYMENT_SAGA_STEP_TIMEOUT_SECONDS', 120, 1, 86_400),
+    sweepIntervalMs: read.int('PAYMENT_SAGA_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
+    consumers: read.string('PAYMENT_CONSUMERS', 'on') !== 'off',
+  };
+  if (!/^v\d+$/.test(version)) throw new Error(`invalid configuration for payment:\n  - PAYMENT_VERSION must look like v1 or v2, got '${version}'`);
+  read.done('payment');
+  return config;
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { UserClient, UserProfile } from '../../clients/user-client.ts';
+import type { WalletClient } from '../../clients/wallet-client.ts';
+import { QUEUES } from '../../contracts/topology.ts';
+import { encodePaymentInitiated } from '../../contracts/payment-messages.ts';
+import { alreadyExists, conflict, failedPrecondition, invalidArgument, notFound, type PayMeshError } from '../../core/errors.ts';
+import { minorUnits, requirePositiveAmount, toDouble } from '../../core/money.ts';
+import { isUniqueViolation } from '../../storage/database.ts';
+import { inTransaction } from '../../storage/transaction.ts';
+import { addToOutbox } from '../../messaging/outbox.ts';
+import type { PaymentRow, PaymentSchema } from './schema.ts';
+import { recordHistory } from './saga/transitions.ts';
+
+export interface CreatePaymentInput {
+  senderId: string;
+  receiverId?: string;
+  receiverEmail?: string;
+  amountMinor: bigint;
+  currency: string;
+  note?: string;
+  paymentMethodId?: string;
+  idempotencyKey: string;
+}
+
+export interface CreatePaymentDeps {
+  db: Kysely<PaymentSchema>;
+  users: UserClient;
+  wallets: WalletClient;
+  /** Largest payment, in major units of any currency (e.g. 10000 → 10,000.00 USD, 10,000 JPY). */
+  maxAmountMajor: number;
+  version: string;
+  onOutboxWritten: () => void;
+}
+
+const MAX_NOTE = 280;
+
+/**
+ * Validates a payment, records it as `pending` and queues the seed's
+ * `payment_initiated` message in the same transaction. The saga takes it from
+ * there. Returns the payment and whether it was created by this call.
+ */
+export async function createPayment(deps: CreatePaymentDeps, input: CreatePaymentInput): Promise<{ payment: PaymentRow; created: boolean }> {
+  const digits = minorUnits(input.currency);
+  requirePositiveAmount(input.amountMinor);
+  const limit = BigInt(deps.maxAmountMajor) * 10n ** BigInt(digits);
+  if (input.amountMinor > limit) {
+    throw failedPrecondition('AMOUNT_OVER_LIMIT', `a payment may be at most ${deps.maxAmountMajor} ${input.currency}`);
+  }
+  if (input.note !== undefined && input.note.length > MAX_NOTE) throw invalidArgument('INVALID_NOTE', `note must be at most ${MAX_NOTE} characters`, 'note');
+  if (!input.receiverId === !input.receiverEmail) {
+    throw invalidArgument('RECEIVER_REQUIRED', 'send exactly one of receiver_id or receiver_email', 'receiver_id');
+  }
+
+  const replay = await findByKey(deps.db, input.senderId, input.idempotencyKey);
+  if (replay) return { payment: sameRequestOrThrow(replay, input), created: false };
+
+  const receiver = await resolveReceiver(deps.users, input);
+  if (receiver.id === input.senderId) throw invalidArgument('SELF_PAYMENT', 'you cannot pay yourself', input.receiverId ? 'receiver_id' : 'receiver_email');
+  if (input.paymentMethodId && !(await deps.users.validatePaymentMethod(input.paymentMethodId, input.senderId))) {
+    throw failedPrecondition('PAYMENT_METHOD_INVALID', 'payment_method_id is not one of your usable payment methods');
+  }
+  const senderWallet = (await deps.wallets.listWallets(input.senderId)).find((w) => w.currency === input.currency);
+  if (!senderWallet) throw failedPrecondition('NO_WALLET_IN_CURRENCY', `you have no ${input.currency} wallet to pay from`);
+  const receiverWallet = await receivingWallet(deps.wallets, receiver.id, input.currency);
+
+  const now = new Date().toISOString();
+  const payment: PaymentRow = {
+    id: randomUUID(),
+    sender_id: input.senderId,
+    receiver_id: receiver.id,
+    sender_wallet_id: senderWallet.id,
+    receiver_wallet_id: receiverWallet,
+    amount: input.amountMinor,
+    currency: input.currency,
+    note: input.note ?? null,
+    status: 'pending',
+    failure_reason: null,
+    hold_id: null,
+    idempotency_key: input.idempotencyKey,
+    accepted_by: deps.version,
+    created_at: now,
+    updated_at: now,
+  };
+  const initiated = encodePaymentInitiated({
+    event_type: 'payment_initiated',
+    transaction_id: payment.id,
+    sender_id: payment.sender_id,
+    receiver_id: payment.receiver_id,
+    amount: toDouble(payment.amount, payment.currency),
+    amount_minor: payment.amount.toString(),
+    currency: payment.currency,
+    timestamp: Date.parse(now),
+    metadata: { sender_wallet_id: payment.sender_wallet_id, receiver_wallet_id: payment.receiver_wallet_id, accepted_by: deps.version },
+  });
+  try {
+    await inTransaction(deps.db, async (trx) => {
+      await trx.insertInto('payments').values(payment).execute();
+      await recordHistory(trx, payment, 'accepted');
+      await addToOutbox(trx, [
+        { queueMessage: { queue: QUEUES.paymentProcessing, body: initiated.body, eventType: 'payment_initiated', priority: 'high', attributes: initiated.attributes } },
+      ], now);
+    });
+  } catch (err) {
+    // The same key raced in from another request: answer as a replay.
+    if (!isUniqueViolation(err)) throw err;
+    const winner = await findByKey(deps.db, input.senderId, input.idempotencyKey);
+    if (!winner) throw err;
+    return { payment: sameRequestOrThrow(winner, input), created: false };
+  }
+  deps.onOutboxWritten();
+  return { payment, created: true };
+}
+
+async function findByKey(db: Kysely<PaymentSchema>, senderId: string, key: string): Promise<PaymentRow | undefined> {
+  return db.selectFrom('payments').selectAll().where('sender_id', '=', senderId).where('idempotency_key', '=', key).executeTakeFirst();
+}
+
+function sameRequestOrThrow(existing: PaymentRow, input: CreatePaymentInput): PaymentRow {
+  const same =
+    BigInt(existing.amount) === input.amountMinor &&
+    existing.currency === input.currency &&
+    (existing.note ?? undefined) === (input.note ?? undefined) &&
+    (!input.receiverId || existing.receiver_id === input.receiverId);
+  if (!same) throw conflict('IDEMPOTENCY_KEY_REUSED', 'this idempotency key was already used for a different payment');
+  return existing;
+}
+
+async function resolveReceiver(users: UserClient, input: CreatePaymentInput): Promise<UserProfile> {
+  const missing = (): PayMeshError =>
+    notFound('RECEIVER_NOT_FOUND', input.receiverEmail ? `no user with email ${input.receiverEmail}` : `no user ${input.receiverId}`);
+  if (input.receiverEmail) {
+    const found = await users.findByEmail(input.receiverEmail.toLowerCase());
+    if (!found) throw missing();
+    return found;
+  }
+  try {
+    return await users.getUser(input.receiverId!);
+  } catch (err) {
+    if ((err as PayMeshError).kind === 'not_found' || (err as PayMeshError).kind === 'invalid_argument') throw missing();
+    throw err;
+  }
+}
+
+/** The receiver's wallet in the currency, opened for them if they have none yet. */
+async function receivingWallet(wallets: WalletClient, receiverId: string, currency: string): Promise<string> {
+  const existing = (await wallets.listWallets(receiverId)).find((w) => w.currency === currency);
+  if (existing) return existing.id;
+  try {
+    return (await wallets.openWallet(receiverId, currency, `receive-wallet:${receiverId}:${currency}`)).id;
+  } catch (err) {
+    if ((err as PayMeshError).code !== 'WALLET_EXISTS') throw err;
+    const raced = (await wallets.listWallets(receiverId)).find((w) => w.currency === currency);
+    if (!raced) throw alreadyExists('WALLET_EXISTS', `could not find ${receiverId}'s ${currency} wallet`);
+    return raced.id;
+  }
+}

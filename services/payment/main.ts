@@ -1,0 +1,34 @@
+import { ServiceResolver } from '../../discovery/resolver.ts';
+import { messagingConfigFromEnv } from '../../messaging/aws.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { setDefaultLabels } from '../../observability/metrics.ts';
+import { startPaymentService } from './app.ts';
+import { paymentConfigFromEnv } from './config.ts';
+
+const config = paymentConfigFromEnv();
+const log = createLogger(`payment-${config.version}`);
+setDefaultLabels({ service: 'payment', version: config.version });
+const resolver = new ServiceResolver();
+const service = await startPaymentService({
+  config,
+  log,
+  messaging: messagingConfigFromEnv(),
+  userServiceUrl: resolver.resolve('user-service.paypal.local').address,
+  walletAddress: resolver.resolve('wallet-service.paypal.local').address,
+});
+log.info({ address: service.address, version: config.version }, `payment service ${config.version} listening on ${service.address}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'payment shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}
