@@ -4,6 +4,7 @@ import path from 'node:path';
 export interface ServiceDefinition {
   name: string;
   entry: string;
+  env?: Record<string, string>;
   /** What the endpoint table shows once the service logs its address. */
   describe: (address: string) => string;
 }
@@ -14,6 +15,11 @@ const root = path.resolve(import.meta.dirname, '..');
 const ALL: ServiceDefinition[] = [
   { name: 'broker', entry: 'services/broker/main.ts', describe: (a) => `SQS + EventBridge  http://${a}` },
   { name: 'wallet', entry: 'services/wallet/main.ts', describe: (a) => `gRPC WalletService  ${a}` },
+  { name: 'user', entry: 'services/user/main.ts', describe: (a) => `REST (internal)  ${a}` },
+  { name: 'payment', entry: 'services/payment/main.ts', describe: (a) => `REST (internal)  ${a}` },
+  { name: 'payment-v2', entry: 'services/payment/main.ts', env: { PAYMENT_VERSION: 'v2' }, describe: (a) => `REST (canary)  ${a}` },
+  { name: 'transaction', entry: 'services/transaction/main.ts', describe: (a) => `REST (internal)  ${a}` },
+  { name: 'gateway', entry: 'services/gateway/main.ts', describe: (a) => `public API  ${a}/v1  (OpenAPI ${a}/openapi.json)` },
 ];
 
 export function availableServices(): ServiceDefinition[] {

@@ -29,7 +29,7 @@ function printTable() {
 
 function run(service: ServiceDefinition, attempt = 0) {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [service.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+  const child = spawn(process.execPath, [service.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...service.env } });
   children.set(service.name, child);
   const prefix = `${service.name.padEnd(width)} |`;
   for (const stream of [child.stdout!, child.stderr!]) {

@@ -5,6 +5,8 @@ import { installProblemHandler } from '../../core/http-problem.ts';
 import { registry } from '../../observability/metrics.ts';
 import type { GatewayDeps } from './deps.ts';
 import { accountRoutes } from './routes/account.ts';
+import { paymentRoutes } from './routes/payments.ts';
+import { transactionRoutes } from './routes/transactions.ts';
 import { walletRoutes } from './routes/wallets.ts';
 
 /** Builds the public API without listening, so tests can `inject` into it. */
@@ -49,6 +51,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   accountRoutes(app, deps);
   walletRoutes(app, deps);
+  paymentRoutes(app, deps);
+  transactionRoutes(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));

@@ -1,4 +1,6 @@
 import type { Logger } from 'pino';
+import type { PaymentClient } from '../../clients/payment-client.ts';
+import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
 import type { TokenIssuer } from './auth.ts';
@@ -12,7 +14,10 @@ export interface GatewayDeps {
   idempotency: IdempotencyStore;
   users: UserClient;
   wallets: WalletClient;
+  transactions: TransactionClient;
   paymentRouter: WeightedRouter | undefined;
+  /** The payment service client for a routing target (virtual node), e.g. payment-service-v2. */
+  paymentClients: (node: string) => PaymentClient;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
 }

@@ -1,3 +1,5 @@
+import { PaymentClient } from '../../clients/payment-client.ts';
+import { TransactionClient } from '../../clients/transaction-client.ts';
 import { UserClient } from '../../clients/user-client.ts';
 import { WalletClient } from '../../clients/wallet-client.ts';
 import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
@@ -22,13 +24,25 @@ await migrateToLatest(database.db, gatewayMigrations);
 
 const users = new UserClient(resolver.resolve('user-service.paypal.local').address);
 const wallets = new WalletClient(resolver.resolve('wallet-service.paypal.local').address);
+const paymentRouter = new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log);
+const paymentClients = new Map<string, PaymentClient>();
 const app = await buildGateway({
   log,
   tokens: new TokenIssuer(resolveJwtSecret(config.jwtSecret), config.accessTokenTtlSeconds),
   idempotency: new IdempotencyStore(database.db),
   users,
   wallets,
-  paymentRouter: new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log),
+  transactions: new TransactionClient(resolver.resolve('transaction-service.paypal.local').address),
+  paymentRouter,
+  paymentClients: (node) => {
+    let client = paymentClients.get(node);
+    if (!client) {
+      const target = paymentRouter.current().targets.find((t) => t.node === node);
+      client = new PaymentClient(resolver.resolve(target?.hostname ?? 'payment-service.paypal.local').address, node);
+      paymentClients.set(node, client);
+    }
+    return client;
+  },
   rateLimitPerMinute: config.rateLimitPerMinute,
   bodyLimitBytes: config.bodyLimitBytes,
 });

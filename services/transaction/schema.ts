@@ -1,0 +1,65 @@
+import type { Kysely, Migration } from 'kysely';
+import { outboxInboxMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
+
+/** The transaction service's record of every payment, for both its parties. */
+export interface TransactionRow {
+  id: string;
+  sender_id: string;
+  receiver_id: string;
+  amount: bigint;
+  currency: string;
+  status: string;
+  note: string | null;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TransactionEventRow {
+  transaction_id: string;
+  event_id: string;
+  detail_type: string;
+  status: string;
+  reason: string | null;
+  at: string;
+}
+
+export interface TransactionSchema extends OutboxTables {
+  transactions: TransactionRow;
+  transaction_events: TransactionEventRow;
+}
+
+const transactions: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('transactions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('sender_id', 'text', (c) => c.notNull())
+      .addColumn('receiver_id', 'text', (c) => c.notNull())
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('note', 'text')
+      .addColumn('reason', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('transactions_sender').on('transactions').columns(['sender_id', 'created_at']).execute();
+    await db.schema.createIndex('transactions_receiver').on('transactions').columns(['receiver_id', 'created_at']).execute();
+    await db.schema
+      .createTable('transaction_events')
+      .addColumn('transaction_id', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('detail_type', 'text', (c) => c.notNull())
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addColumn('at', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('transaction_events_pk', ['transaction_id', 'event_id'])
+      .execute();
+  },
+};
+
+export const transactionMigrations: Record<string, Migration> = {
+  '0001_outbox_inbox': outboxInboxMigration,
+  '0002_transactions': transactions,
+};
