@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { ConfigReader } from '../../core/config.ts';
+import { createHttpApp } from '../../core/http-app.ts';
+import { QUEUES } from '../../contracts/topology.ts';
+import { createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
+import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
+import { stableMessageId } from '../../messaging/inbox.ts';
+import { QueueDirectory } from '../../messaging/queue-directory.ts';
+import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
+import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
+import { migrateToLatest } from '../../storage/migrate.ts';
+import { appendAuditRecord, auditMigrations, verifyChain, type AuditSchema } from './chain.ts';
+
+export interface AuditConfig {
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  consumers: boolean;
+}
+
+export function auditConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuditConfig {
+  const read = new ConfigReader(env);
+  const config = {
+    host: read.string('AUDIT_HOST', '127.0.0.1'),
+    port: read.port('AUDIT_PORT', 8005),
+    database: databaseConfigFromEnv('audit', env),
+    consumers: read.string('AUDIT_CONSUMERS', 'on') !== 'off',
+  };
+  read.done('audit');
+  return config;
+}
+
+export async function openAuditDatabase(config: DatabaseConfig): Promise<Database<AuditSchema>> {
+  const database = await openDatabase<AuditSchema>(config);
+  await migrateToLatest(database.db, auditMigrations);
+  return database;
+}
+
+export interface AuditService {
+  app: FastifyInstance;
+  database: Database<AuditSchema>;
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Every domain event, from `audit-logs`, into the hash-chained log. */
+export async function startAuditService(config: AuditConfig, log: Logger, messaging: MessagingConfig): Promise<AuditService> {
+  const database = await openAuditDatabase(config.database);
+  const app = createHttpApp({ log, ready: async () => void (await sql`select 1`.execute(database.db)) });
+  app.get('/audit/verify', async () => {
+    const verdict = await verifyChain(database.db);
+    return { ...verdict, brokenAt: verdict.brokenAt?.toString() };
+  });
+  app.get('/audit/records', { schema: { querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 } } } } }, async (request) => {
+    const { limit } = request.query as { limit: number };
+    const rows = await database.db.selectFrom('audit_records').selectAll().orderBy('seq', 'desc').limit(limit).execute();
+    return { records: rows.map((r) => ({ ...r, seq: r.seq.toString(), payload: JSON.parse(r.payload) })) };
+  });
+  const address = await app.listen({ host: config.host, port: config.port });
+
+  const sqs = createSqsClient(messaging);
+  const consumers: QueueConsumer[] = [];
+  if (config.consumers) {
+    consumers.push(
+      consumeWhenReady({
+        sqs,
+        directory: new QueueDirectory(sqs),
+        log,
+        queue: QUEUES.auditLogs,
+        handler: async (message) => {
+          const event = parseEventEnvelope<Record<string, unknown>>(message.body);
+          const envelope = JSON.parse(message.body) as { time?: string };
+          await appendAuditRecord(
+            database.db,
+            {
+              eventId: stableMessageId(message),
+              source: event.source,
+              detailType: event.detailType,
+              actor: typeof event.detail.actor === 'string' ? event.detail.actor : typeof event.detail.sender_id === 'string' ? event.detail.sender_id : typeof event.detail.user_id === 'string' ? event.detail.user_id : undefined,
+              payload: event.detail,
+              occurredAt: envelope.time ?? new Date().toISOString(),
+            },
+            database.dialect,
+          );
+        },
+      }),
+    );
+  }
+  return {
+    app,
+    database,
+    address,
+    async stop() {
+      await app.close();
+      await Promise.all(consumers.map((c) => c.stop()));
+      sqs.destroy();
+      await database.close();
+    },
+  };
+}
