@@ -13,6 +13,8 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 65_536,
     disableRequestLogging: true,
+    // Long-lived streams (server-sent events) must not hold up shutdown.
+    forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   installProblemHandler(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));

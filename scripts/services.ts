@@ -19,6 +19,7 @@ const ALL: ServiceDefinition[] = [
   { name: 'payment', entry: 'services/payment/main.ts', describe: (a) => `REST (internal)  ${a}` },
   { name: 'payment-v2', entry: 'services/payment/main.ts', env: { PAYMENT_VERSION: 'v2' }, describe: (a) => `REST (canary)  ${a}` },
   { name: 'transaction', entry: 'services/transaction/main.ts', describe: (a) => `REST (internal)  ${a}` },
+  { name: 'notification', entry: 'services/notification/main.ts', describe: (a) => `REST (internal)  ${a}` },
   { name: 'audit', entry: 'services/audit/main.ts', describe: (a) => `REST (internal, /audit/verify)  ${a}` },
   { name: 'gateway', entry: 'services/gateway/main.ts', describe: (a) => `public API  ${a}/v1  (OpenAPI ${a}/openapi.json)` },
 ];

@@ -5,6 +5,7 @@ import { installProblemHandler } from '../../core/http-problem.ts';
 import { registry } from '../../observability/metrics.ts';
 import type { GatewayDeps } from './deps.ts';
 import { accountRoutes } from './routes/account.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { walletRoutes } from './routes/wallets.ts';
@@ -53,6 +54,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   walletRoutes(app, deps);
   paymentRoutes(app, deps);
   transactionRoutes(app, deps);
+  await notificationRoutes(app, deps);
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));

@@ -1,10 +1,12 @@
 import type { Logger } from 'pino';
+import type { NotificationClient } from '../../clients/notification-client.ts';
 import type { PaymentClient } from '../../clients/payment-client.ts';
 import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { IdempotencyStore } from './idempotency.ts';
+import type { LiveNotifications } from './live-notifications.ts';
 import type { WeightedRouter } from './weighted-router.ts';
 
 /** Everything the gateway's routes need, built once by main.ts (or by a test) and passed in. */
@@ -15,6 +17,8 @@ export interface GatewayDeps {
   users: UserClient;
   wallets: WalletClient;
   transactions: TransactionClient;
+  notifications: NotificationClient;
+  live: LiveNotifications;
   paymentRouter: WeightedRouter | undefined;
   /** The payment service client for a routing target (virtual node), e.g. payment-service-v2. */
   paymentClients: (node: string) => PaymentClient;

@@ -1,3 +1,4 @@
+import { NotificationClient } from '../../clients/notification-client.ts';
 import { PaymentClient } from '../../clients/payment-client.ts';
 import { TransactionClient } from '../../clients/transaction-client.ts';
 import { UserClient } from '../../clients/user-client.ts';
@@ -12,6 +13,7 @@ import { buildGateway } from './app.ts';
 import { resolveJwtSecret, TokenIssuer } from './auth.ts';
 import { gatewayConfigFromEnv } from './config.ts';
 import { IdempotencyStore } from './idempotency.ts';
+import { LiveNotifications } from './live-notifications.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
 import { WeightedRouter } from './weighted-router.ts';
 
@@ -24,6 +26,8 @@ await migrateToLatest(database.db, gatewayMigrations);
 
 const users = new UserClient(resolver.resolve('user-service.paypal.local').address);
 const wallets = new WalletClient(resolver.resolve('wallet-service.paypal.local').address);
+const notificationUrl = resolver.resolve('notification-service.paypal.local').address;
+const live = new LiveNotifications(notificationUrl, log);
 const paymentRouter = new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log);
 const paymentClients = new Map<string, PaymentClient>();
 const app = await buildGateway({
@@ -32,6 +36,8 @@ const app = await buildGateway({
   idempotency: new IdempotencyStore(database.db),
   users,
   wallets,
+  notifications: new NotificationClient(notificationUrl),
+  live,
   transactions: new TransactionClient(resolver.resolve('transaction-service.paypal.local').address),
   paymentRouter,
   paymentClients: (node) => {
@@ -47,6 +53,7 @@ const app = await buildGateway({
   bodyLimitBytes: config.bodyLimitBytes,
 });
 const address = await app.listen({ host: config.host, port: config.port });
+live.start();
 log.info({ address }, `gateway listening on ${address}`);
 
 let stopping = false;
@@ -54,6 +61,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
+    live.stop();
     await app.close();
     wallets.close();
     await database.close();

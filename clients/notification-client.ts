@@ -1,0 +1,34 @@
+import { ServicePolicy } from '../resilience/service-policy.ts';
+import { isDependencyFailure, requestJson } from './http-json.ts';
+
+export interface NotificationView {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  payment_id: string | null;
+  created_at: string;
+  read: boolean;
+}
+
+/** Stored notifications: what a user missed while not connected. */
+export class NotificationClient {
+  readonly policy: ServicePolicy;
+  readonly baseUrl: string;
+
+  constructor(baseUrl: string) {
+    this.baseUrl = baseUrl;
+    this.policy = new ServicePolicy({ target: 'notification-service', isFailure: isDependencyFailure });
+  }
+
+  async list(userId: string, unreadOnly = false): Promise<{ notifications: NotificationView[]; unread_count: number }> {
+    const path = `/users/${encodeURIComponent(userId)}/notifications?unread_only=${unreadOnly}`;
+    return (await this.policy.execute((signal) => requestJson<{ notifications: NotificationView[]; unread_count: number }>(this.baseUrl, path, { signal }), { idempotent: true })).body;
+  }
+
+  async markRead(userId: string, ids?: string[]): Promise<number> {
+    const path = `/users/${encodeURIComponent(userId)}/notifications/read`;
+    const r = await this.policy.execute((signal) => requestJson<{ marked: number }>(this.baseUrl, path, { method: 'POST', body: ids ? { ids } : {}, signal }), { idempotent: true });
+    return r.body.marked;
+  }
+}

@@ -1,0 +1,80 @@
+import type { FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { NotificationClient } from '../../../clients/notification-client.ts';
+import type { GatewayDeps } from '../deps.ts';
+import type { LiveNotifications } from '../live-notifications.ts';
+import { errorResponses } from '../schemas.ts';
+
+const notification = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    title: { type: 'string' },
+    body: { type: 'string' },
+    payment_id: { type: ['string', 'null'] },
+    created_at: { type: 'string' },
+    read: { type: 'boolean' },
+  },
+} as const;
+
+/** Notifications: live over /ws (authenticated with the access token), and stored for later. */
+export async function notificationRoutes(
+  app: FastifyInstance,
+  deps: GatewayDeps & { notifications: NotificationClient; live: LiveNotifications },
+): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      schema: { hide: true },
+      // Browsers cannot set headers on a WebSocket: the token may come as ?access_token=.
+      preValidation: async (request) => {
+        const token = (request.query as { access_token?: string }).access_token;
+        const caller = token ? await deps.tokens.verify(token) : await deps.tokens.authenticate(request);
+        (request as unknown as { caller: { userId: string } }).caller = caller;
+      },
+    },
+    (socket, request) => {
+      const { userId } = (request as unknown as { caller: { userId: string } }).caller;
+      deps.live.add(userId, socket);
+      socket.send(JSON.stringify({ type: 'hello', user_id: userId }));
+      // The socket only listens; anything a client sends is ignored.
+      socket.on('message', () => {});
+    },
+  );
+
+  app.get(
+    '/v1/notifications',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'My notifications, newest first, with the unread count',
+        querystring: { type: 'object', additionalProperties: false, properties: { unread_only: { type: 'boolean', default: false } } },
+        response: { 200: { type: 'object', properties: { notifications: { type: 'array', items: notification }, unread_count: { type: 'integer' } } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const caller = await deps.tokens.authenticate(request);
+      return deps.notifications.list(caller.userId, (request.query as { unread_only: boolean }).unread_only);
+    },
+  );
+
+  app.post(
+    '/v1/notifications/read',
+    {
+      schema: {
+        tags: ['notifications'],
+        summary: 'Mark my notifications read (all, or the ones listed)',
+        body: { type: 'object', additionalProperties: false, properties: { ids: { type: 'array', maxItems: 500, items: { type: 'string', maxLength: 64 } } } },
+        response: { 200: { type: 'object', properties: { marked: { type: 'integer' } } }, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const caller = await deps.tokens.authenticate(request);
+      return { marked: await deps.notifications.markRead(caller.userId, (request.body as { ids?: string[] } | undefined)?.ids) };
+    },
+  );
+}

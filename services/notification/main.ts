@@ -1,0 +1,18 @@
+import { messagingConfigFromEnv } from '../../messaging/aws.ts';
+import { createLogger } from '../../observability/logger.ts';
+import { setDefaultLabels } from '../../observability/metrics.ts';
+import { notificationConfigFromEnv, startNotificationService } from './app.ts';
+
+const log = createLogger('notification');
+setDefaultLabels({ service: 'notification' });
+const service = await startNotificationService(notificationConfigFromEnv(), log, messagingConfigFromEnv());
+log.info({ address: service.address }, `notification service listening on ${service.address}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    service.stop().then(() => process.exit(0), () => process.exit(1));
+  });
+}
