@@ -23,8 +23,12 @@ export async function spawnService<T>(
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The tail of stderr, for the error when the service does not come up (bounded: services may run for long).
   const stderr: string[] = [];
-  child.stderr!.on('data', (chunk) => stderr.push(String(chunk)));
+  child.stderr!.on('data', (chunk) => {
+    stderr.push(String(chunk));
+    if (stderr.length > 50) stderr.shift();
+  });
   const lines = createInterface({ input: child.stdout! });
   const value = await new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} not ready in ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
@@ -51,7 +55,10 @@ export async function spawnService<T>(
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill(signal);
+      // A service that does not stop on SIGTERM within 10 s is killed.
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
+      clearTimeout(force);
     },
   };
 }

@@ -1,0 +1,123 @@
+/**
+ * Runs the whole platform as separate processes on free loopback ports with
+ * its own data directory: what the end-to-end tests, the benchmark and the
+ * chaos harness drive. Each service is the same entry point `npm start` runs,
+ * configured only through the environment, and any of them can be killed and
+ * restarted on the same data.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
+import { availableServices, type ServiceDefinition } from './services.ts';
+
+/** Where each service takes its port from, and the discovery variables that point others at it. */
+const WIRING: Record<string, { portEnv: string; url: (port: number) => Record<string, string> }> = {
+  broker: { portEnv: 'BROKER_PORT', url: (p) => ({ PAYMESH_BROKER_URL: `http://127.0.0.1:${p}` }) },
+  'schema-registry': { portEnv: 'SCHEMA_REGISTRY_PORT', url: (p) => ({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${p}` }) },
+  wallet: { portEnv: 'WALLET_GRPC_PORT', url: (p) => ({ WALLET_SERVICE_ADDRESS: `127.0.0.1:${p}` }) },
+  user: { portEnv: 'USER_PORT', url: (p) => ({ USER_SERVICE_URL: `http://127.0.0.1:${p}`, ACCOUNT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
+  payment: { portEnv: 'PAYMENT_PORT', url: (p) => ({ PAYMENT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
+  'payment-v2': { portEnv: 'PAYMENT_PORT', url: (p) => ({ PAYMENT_SERVICE_V2_URL: `http://127.0.0.1:${p}` }) },
+  transaction: { portEnv: 'TRANSACTION_PORT', url: (p) => ({ TRANSACTION_SERVICE_URL: `http://127.0.0.1:${p}` }) },
+  notification: { portEnv: 'NOTIFICATION_PORT', url: (p) => ({ NOTIFICATION_SERVICE_URL: `http://127.0.0.1:${p}` }) },
+  audit: { portEnv: 'AUDIT_PORT', url: (p) => ({ AUDIT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
+  gateway: { portEnv: 'GATEWAY_PORT', url: (p) => ({ GATEWAY_URL: `http://127.0.0.1:${p}` }) },
+};
+
+export interface PlatformOptions {
+  /** Services to run (default: all). The broker always runs first. */
+  only?: string[];
+  /** Extra environment for every service (e.g. DATABASE_URL for PostgreSQL, shorter saga timeouts). */
+  env?: Record<string, string>;
+  /** Extra environment per service name. */
+  serviceEnv?: Record<string, Record<string, string>>;
+  /** Keep the data directory on stop (for inspection). */
+  keepData?: boolean;
+}
+
+export interface Platform {
+  readonly dataDir: string;
+  /** The environment every service got: ports, discovery URLs, data directory. */
+  readonly env: Record<string, string>;
+  /** http://127.0.0.1:<port> of an HTTP service, or host:port of the wallet. */
+  url(service: string): string;
+  running(service: string): boolean;
+  /** Kills a service (SIGKILL by default) without restarting it. */
+  kill(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped service again on the same port and data. */
+  restart(service: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A free loopback port, chosen by the OS. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const definitions = availableServices().filter((s) => !options.only || s.name === 'broker' || options.only.includes(s.name));
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'paymesh-platform-'));
+  const ports = new Map<string, number>();
+  const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'info', GATEWAY_JWT_SECRET: 'platform-test-secret-of-at-least-32-bytes', ...options.env };
+  for (const definition of definitions) {
+    const wiring = WIRING[definition.name];
+    if (!wiring) throw new Error(`scripts/platform.ts does not know how to wire service ${definition.name}`);
+    const port = await freePort();
+    ports.set(definition.name, port);
+    Object.assign(env, wiring.url(port));
+  }
+  const processes = new Map<string, ServiceProcess>();
+
+  const launch = async (definition: ServiceDefinition) => {
+    const serviceEnv = { ...env, ...definition.env, ...options.serviceEnv?.[definition.name], [WIRING[definition.name]!.portEnv]: String(ports.get(definition.name)) };
+    const child = await spawnService(definition.entry, serviceEnv, (line) => (typeof line.address === 'string' ? line.address : undefined), 30_000);
+    processes.set(definition.name, child);
+  };
+  const byName = new Map(definitions.map((d) => [d.name, d]));
+  const known = (name: string) => {
+    const definition = byName.get(name);
+    if (!definition) throw new Error(`service ${name} is not part of this platform`);
+    return definition;
+  };
+
+  try {
+    const broker = definitions.find((d) => d.name === 'broker');
+    if (broker) await launch(broker);
+    await Promise.all(definitions.filter((d) => d.name !== 'broker').map(launch));
+  } catch (err) {
+    await Promise.all([...processes.values()].map((p) => p.kill('SIGKILL')));
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+
+  return {
+    dataDir,
+    env,
+    url(service) {
+      const port = ports.get(known(service).name);
+      return service === 'wallet' ? `127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
+    },
+    running(service) {
+      const child = processes.get(known(service).name)?.child;
+      return !!child && child.exitCode === null && child.signalCode === null;
+    },
+    async kill(service, signal = 'SIGKILL') {
+      await processes.get(known(service).name)?.kill(signal);
+    },
+    async restart(service) {
+      if (this.running(service)) throw new Error(`${service} is still running`);
+      await launch(known(service));
+    },
+    async stop() {
+      // Front to back, so nothing is left calling a service that is already gone.
+      for (const definition of [...definitions].reverse()) await processes.get(definition.name)?.kill('SIGTERM');
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
