@@ -15,7 +15,12 @@ export interface QueueDelivery {
   deliverToQueueArn(
     queueArn: string,
     body: string,
-    options?: { messageGroupId?: string; messageDeduplicationId?: string },
+    options?: {
+      messageGroupId?: string;
+      messageDeduplicationId?: string;
+      /** SQS message attributes, e.g. the ERROR_CODE / RULE_ARN ones EventBridge puts on a dead-lettered event. */
+      messageAttributes?: Record<string, { DataType: 'String' | 'Number'; StringValue: string }>;
+    },
   ): Promise<{ messageId: string }>;
 }
 
