@@ -1,0 +1,30 @@
+import { ConfigReader } from '../../core/config.ts';
+import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
+import { DEFAULT_SCRYPT, type ScryptParams } from './passwords.ts';
+
+export interface UserConfig {
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  /** Cost of new password hashes; existing hashes carry their own and are upgraded at the next login. */
+  scrypt: ScryptParams;
+  outboxPollIntervalMs: number;
+}
+
+export function userConfigFromEnv(env: NodeJS.ProcessEnv = process.env): UserConfig {
+  const read = new ConfigReader(env);
+  const config: UserConfig = {
+    host: read.string('USER_HOST', '127.0.0.1'),
+    port: read.port('USER_PORT', 8001),
+    database: databaseConfigFromEnv('user', env),
+    scrypt: {
+      // Below 2^14 (Node's own default) is too cheap for passwords; above 2^20 needs a gigabyte per login.
+      log2N: read.int('USER_SCRYPT_LOG2N', DEFAULT_SCRYPT.log2N, 14, 20),
+      r: read.int('USER_SCRYPT_R', DEFAULT_SCRYPT.r, 8, 32),
+      p: read.int('USER_SCRYPT_P', DEFAULT_SCRYPT.p, 1, 16),
+    },
+    outboxPollIntervalMs: read.int('USER_OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+  };
+  read.done('user');
+  return config;
+}
