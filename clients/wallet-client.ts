@@ -60,6 +60,9 @@ export class WalletClient {
   openWallet(userId: string, currency: string, idempotencyKey: string): Promise<WalletMessage> {
     return this.call('OpenWallet', { user_id: userId, currency, idempotency_key: idempotencyKey }, true);
   }
+  setWalletStatus(walletId: string, status: 'active' | 'suspended', reason: string, idempotencyKey: string): Promise<WalletMessage> {
+    return this.call('SetWalletStatus', { wallet_id: walletId, status, reason, idempotency_key: idempotencyKey }, true);
+  }
   updateBalance(req: { walletId: string; amountMinor: bigint; currency: string; idempotencyKey: string; reference?: string }) {
     return this.call<BalanceMessage & { success: boolean; entry_id: string }>(
       'UpdateBalance',

@@ -34,6 +34,8 @@ export interface WalletMessage {
   balance: number;
   available_balance: number;
   frozen_balance: number;
+  status: string;
+  status_reason: string;
 }
 
 export interface BalanceMessage {

@@ -96,6 +96,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     throw err;
   }
 
+  const running = (service: string) => {
+    const child = processes.get(known(service).name)?.child;
+    return !!child && child.exitCode === null && child.signalCode === null;
+  };
+
   return {
     dataDir,
     env,
@@ -103,15 +108,12 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const port = ports.get(known(service).name);
       return service === 'wallet' ? `127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
     },
-    running(service) {
-      const child = processes.get(known(service).name)?.child;
-      return !!child && child.exitCode === null && child.signalCode === null;
-    },
+    running,
     async kill(service, signal = 'SIGKILL') {
       await processes.get(known(service).name)?.kill(signal);
     },
     async restart(service) {
-      if (this.running(service)) throw new Error(`${service} is still running`);
+      if (running(service)) throw new Error(`${service} is still running`);
       await launch(known(service));
     },
     async stop() {

@@ -51,6 +51,11 @@ export function createWalletHandlers(ledger: WalletLedger, log: Logger): Untyped
 
     ListWallets: async (req) => ({ wallets: (await ledger.listWallets(req.user_id)).map(toWalletMessage) }),
 
+    SetWalletStatus: async (req) =>
+      toWalletMessage(
+        await ledger.setWalletStatus({ walletId: req.wallet_id, status: req.status, reason: req.reason, idempotencyKey: req.idempotency_key }),
+      ),
+
     ReserveFunds: async (req) =>
       toHoldMessage(
         await ledger.reserve({
@@ -126,6 +131,8 @@ function toWalletMessage(wallet: WalletView): WalletMessage {
     balance: toDouble(wallet.balanceMinor, wallet.currency),
     available_balance: toDouble(wallet.availableMinor, wallet.currency),
     frozen_balance: toDouble(wallet.frozenMinor, wallet.currency),
+    status: wallet.status,
+    status_reason: wallet.statusReason ?? '',
   };
 }
 

@@ -5,7 +5,7 @@ import { fromDouble, MAX_BALANCE_MINOR, minorUnits, requirePositiveAmount, MAX_A
 import { isUniqueViolation, type Database } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { applyOnce, validateIdempotencyKey } from './idempotency.ts';
-import type { Bucket, EntryKind, HoldRow, HoldStatus, WalletRow, WalletSchema } from './schema.ts';
+import type { Bucket, EntryKind, HoldRow, HoldStatus, WalletRow, WalletSchema, WalletStatus } from './schema.ts';
 
 /** An amount as a client sent it: precise minor units, or a seed-style double that must convert exactly. */
 export type AmountInput = { minor: bigint; double?: number } | { double: number };
@@ -17,6 +17,8 @@ export interface WalletView {
   availableMinor: bigint;
   frozenMinor: bigint;
   balanceMinor: bigint;
+  status: WalletStatus;
+  statusReason: string | null;
   createdAt: string;
 }
 
@@ -87,6 +89,8 @@ export class WalletLedger {
           currency: input.currency,
           available: 0n,
           frozen: 0n,
+          status: 'active',
+          status_reason: null,
           created_at: now,
           updated_at: now,
         };
@@ -114,6 +118,29 @@ export class WalletLedger {
     return rows.map(toWalletView);
   }
 
+  /** Suspends a wallet or makes it active again. Idempotent: setting the status it already has changes nothing. */
+  async setWalletStatus(input: { walletId: string; status: string; reason?: string; idempotencyKey?: string }): Promise<WalletView> {
+    const walletId = requireUuid(input.walletId, 'wallet_id');
+    if (input.status !== 'active' && input.status !== 'suspended') {
+      throw invalidArgument('INVALID_STATUS', `status must be 'active' or 'suspended', got '${String(input.status).slice(0, 32)}'`, 'status');
+    }
+    const status: WalletStatus = input.status;
+    const reason = optionalReference(input.reason) ?? null;
+    const key = validateIdempotencyKey(input.idempotencyKey);
+    return this.run(async (trx, now) => {
+      const wallet = (await this.lockWallets(trx, [walletId])).get(walletId)!;
+      return applyOnce(trx, key, 'SetWalletStatus', { walletId, status, reason }, now, async () => {
+        const changed: WalletRow = { ...wallet, status, status_reason: status === 'active' ? null : reason, updated_at: now };
+        await trx
+          .updateTable('wallets')
+          .set({ status: changed.status, status_reason: changed.status_reason, updated_at: now })
+          .where('id', '=', walletId)
+          .execute();
+        return toWalletView(changed);
+      });
+    });
+  }
+
   /** Money in (positive amount) or out (negative) of a wallet, against the external funding account. */
   async updateBalance(input: {
     walletId: string;
@@ -128,6 +155,7 @@ export class WalletLedger {
     return this.run(async (trx, now) => {
       const wallets = await this.lockWallets(trx, [walletId]);
       const wallet = wallets.get(walletId)!;
+      requireActive(wallet);
       const currency = requireWalletCurrency(wallet, input.currency);
       const amount = resolveAmount(input.amount, currency, { allowNegative: true });
       if (amount === 0n) throw invalidArgument('INVALID_AMOUNT', 'amount must not be zero', 'amount');
@@ -167,6 +195,8 @@ export class WalletLedger {
       const target = wallets.get(to)!;
       const currency = requireWalletCurrency(source, input.currency);
       requireSameCurrency(source, target);
+      requireActive(source);
+      requireActive(target);
       const amount = requirePositiveAmount(resolveAmount(input.amount, currency));
       return applyOnce(trx, key, 'TransferFunds', { from, to, amount, currency, reference }, now, async () => {
         const entryId = await this.postEntry(trx, wallets, now, {
@@ -202,6 +232,7 @@ export class WalletLedger {
     return this.run(async (trx, now) => {
       const wallets = await this.lockWallets(trx, [walletId]);
       const wallet = wallets.get(walletId)!;
+      requireActive(wallet);
       const currency = requireWalletCurrency(wallet, input.currency);
       const amount = requirePositiveAmount(resolveAmount(input.amount, currency));
       const request = { walletId, amount, currency, reference, ttl: input.ttlSeconds ?? 0 };
@@ -280,6 +311,8 @@ export class WalletLedger {
         if (hold.wallet_id === to) throw invalidArgument('SAME_WALLET', 'a hold cannot be captured to its own wallet', 'to_wallet_id');
         const wallets = await this.lockWallets(trx, [hold.wallet_id, to]);
         requireSameCurrency(wallets.get(hold.wallet_id)!, wallets.get(to)!);
+        requireActive(wallets.get(hold.wallet_id)!);
+        requireActive(wallets.get(to)!);
         const entryId = await this.postEntry(trx, wallets, now, {
           kind: 'capture',
           currency: hold.currency,
@@ -512,6 +545,12 @@ function requireSameCurrency(source: WalletRow, target: WalletRow): void {
   }
 }
 
+function requireActive(wallet: WalletRow): void {
+  if (wallet.status === 'suspended') {
+    throw failedPrecondition('WALLET_SUSPENDED', `wallet ${wallet.id} is suspended${wallet.status_reason ? ` (${wallet.status_reason})` : ''}`);
+  }
+}
+
 function requireUuid(value: string, field: string): string {
   if (typeof value !== 'string' || !UUID.test(value)) {
     throw invalidArgument('INVALID_ID', `${field} must be a UUID, got '${String(value).slice(0, 64)}'`, field);
@@ -548,6 +587,8 @@ function toWalletView(row: WalletRow): WalletView {
     availableMinor: available,
     frozenMinor: frozen,
     balanceMinor: available + frozen,
+    status: row.status ?? 'active',
+    statusReason: row.status_reason ?? null,
     createdAt: row.created_at,
   };
 }

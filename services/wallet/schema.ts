@@ -14,9 +14,14 @@ export interface WalletRow {
   currency: string;
   available: bigint;
   frozen: bigint;
+  status: WalletStatus;
+  status_reason: string | null;
   created_at: string;
   updated_at: string;
 }
+
+/** A suspended wallet neither sends nor receives; releasing its holds still returns its own money. */
+export type WalletStatus = 'active' | 'suspended';
 
 export type HoldStatus = 'active' | 'captured' | 'released' | 'expired';
 

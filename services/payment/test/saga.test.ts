@@ -182,6 +182,21 @@ test('a payment that fails after funds are reserved releases them: the sender is
   assert.deepEqual(await h.balance(bob.walletId), { available: 0n, frozen: 0n });
 });
 
+test('a payment to a receiver whose wallet is suspended is compensated after the reservation', async (t) => {
+  const h = await harness(t);
+  const alice = await h.fundedWallet('USD', 5_000n);
+  const bob = await h.fundedWallet('USD', 0n);
+  await h.wallets.setWalletStatus(bob.walletId, 'suspended', 'compliance review', `suspend-${bob.walletId}`);
+  const id = await h.accept(alice, bob, 1_200n);
+  await h.runBus();
+
+  const payment = await h.payment(id);
+  assert.equal(payment.status, 'failed');
+  assert.match(payment.failure_reason ?? '', /WALLET_SUSPENDED/);
+  assert.deepEqual(await h.balance(alice.walletId), { available: 5_000n, frozen: 0n });
+  assert.deepEqual(await h.balance(bob.walletId), { available: 0n, frozen: 0n });
+});
+
 test('every saga message delivered twice applies once', async (t) => {
   const h = await harness(t);
   const alice = await h.fundedWallet('USD', 10_000n);

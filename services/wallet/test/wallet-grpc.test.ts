@@ -248,6 +248,35 @@ for (const target of await testDatabases()) {
       );
     });
 
+    test('a suspended wallet can neither send nor receive, its holds can still be released, and it can be reinstated', async () => {
+      const sender = await openFunded('USD', 10_000n);
+      const receiver = await openFunded('USD', 0n);
+      const hold = await call('ReserveFunds', { wallet_id: sender, amount_minor: '3000', idempotency_key: randomUUID() });
+      const suspended = await call('SetWalletStatus', { wallet_id: receiver, status: 'suspended', reason: 'compliance review', idempotency_key: randomUUID() });
+      assert.equal(suspended.status, 'suspended');
+      assert.equal(suspended.status_reason, 'compliance review');
+
+      const refused = grpcError(status.FAILED_PRECONDITION, 'WALLET_SUSPENDED');
+      await assert.rejects(call('CaptureFunds', { hold_id: hold.hold_id, to_wallet_id: receiver, idempotency_key: randomUUID() }), refused);
+      await assert.rejects(call('TransferFunds', { from_wallet_id: sender, to_wallet_id: receiver, amount_minor: '1', idempotency_key: randomUUID() }), refused);
+      await assert.rejects(call('TransferFunds', { from_wallet_id: receiver, to_wallet_id: sender, amount_minor: '1', idempotency_key: randomUUID() }), refused);
+      await assert.rejects(call('UpdateBalance', { wallet_id: receiver, amount_minor: '500', idempotency_key: randomUUID() }), refused);
+      await assert.rejects(call('ReserveFunds', { wallet_id: receiver, amount_minor: '1', idempotency_key: randomUUID() }), refused);
+      assert.deepEqual(await balances(receiver), { available: 0n, frozen: 0n });
+
+      // The sender's reserved funds are not trapped by the receiver's suspension.
+      const released = await call('ReleaseFunds', { hold_id: hold.hold_id, idempotency_key: randomUUID() });
+      assert.equal(released.status, 'released');
+      assert.deepEqual(await balances(sender), { available: 10_000n, frozen: 0n });
+
+      await assert.rejects(call('SetWalletStatus', { wallet_id: receiver, status: 'closed', idempotency_key: randomUUID() }), grpcError(status.INVALID_ARGUMENT, 'INVALID_STATUS'));
+      const reinstated = await call('SetWalletStatus', { wallet_id: receiver, status: 'active', idempotency_key: randomUUID() });
+      assert.equal(reinstated.status, 'active');
+      assert.equal(reinstated.status_reason, '');
+      await call('TransferFunds', { from_wallet_id: sender, to_wallet_id: receiver, amount_minor: '700', idempotency_key: randomUUID() });
+      assert.deepEqual(await balances(receiver), { available: 700n, frozen: 0n });
+    });
+
     test('parallel transfers on the same wallets never lose an update or overdraw', async () => {
       const a = await openFunded('USD', 1_000n);
       const b = await openFunded('USD', 1_000n);
