@@ -25,6 +25,7 @@ function derive(password: string, salt: Buffer, keyLength: number, params: Scryp
   const N = 2 ** params.log2N;
   const options: ScryptOptions = { N, r: params.r, p: params.p, maxmem: 256 * N * params.r };
   return new Promise((resolve, reject) =>
+    // NFKC: the same password typed on another keyboard or input method (composed vs decomposed accents) still matches.
     scrypt(password.normalize('NFKC'), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key))),
   );
 }
