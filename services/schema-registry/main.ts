@@ -1,0 +1,23 @@
+import { createLogger } from '../../observability/logger.ts';
+import { setDefaultLabels } from '../../observability/metrics.ts';
+import { registryConfigFromEnv, startSchemaRegistry } from './app.ts';
+
+const log = createLogger('schema-registry');
+setDefaultLabels({ service: 'schema-registry' });
+const service = await startSchemaRegistry(registryConfigFromEnv(), log);
+log.info({ address: service.address }, `schema registry listening on ${service.address}`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    service.stop().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'schema registry shutdown failed');
+        process.exit(1);
+      },
+    );
+  });
+}
