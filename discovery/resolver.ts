@@ -28,6 +28,7 @@ const KNOWN: KnownService[] = [
   { name: 'transaction-service.paypal.local', dnsPort: 8000, localPort: 8003, protocol: 'http', env: 'TRANSACTION_SERVICE_URL' },
   { name: 'notification-service.paypal.local', dnsPort: 8000, localPort: 8004, protocol: 'http', env: 'NOTIFICATION_SERVICE_URL' },
   { name: 'audit-service.paypal.local', dnsPort: 8000, localPort: 8005, protocol: 'http', env: 'AUDIT_SERVICE_URL' },
+  { name: 'schema-registry.paypal.local', dnsPort: 8081, localPort: 8006, protocol: 'http', env: 'SCHEMA_REGISTRY_URL' },
   { name: 'wallet-service.paypal.local', dnsPort: 50051, localPort: 50051, protocol: 'grpc', env: 'WALLET_SERVICE_ADDRESS' },
 ];
 

@@ -14,6 +14,7 @@ const root = path.resolve(import.meta.dirname, '..');
 /** Every PayMesh service `npm start` runs, in start order. Services not built yet are skipped. */
 const ALL: ServiceDefinition[] = [
   { name: 'broker', entry: 'services/broker/main.ts', describe: (a) => `SQS + EventBridge  http://${a}` },
+  { name: 'schema-registry', entry: 'services/schema-registry/main.ts', describe: (a) => `Confluent-style schema registry  ${a}` },
   { name: 'wallet', entry: 'services/wallet/main.ts', describe: (a) => `gRPC WalletService  ${a}` },
   { name: 'user', entry: 'services/user/main.ts', describe: (a) => `REST (internal)  ${a}` },
   { name: 'payment', entry: 'services/payment/main.ts', describe: (a) => `REST (internal)  ${a}` },
