@@ -1,0 +1,194 @@
+/**
+ * What each PayMesh service is on AWS: its port, the names it is found by,
+ * the queues it consumes and sends to, whether it puts events on the bus,
+ * which services it calls, and the fixed production settings it gets.
+ *
+ * Pure data with no aws-cdk-lib import: the container's launcher and health
+ * check read it too, and the image carries production dependencies only.
+ * infra/test/catalog.test.ts checks every entry against the service's code
+ * (queue names, EventBridge use, resolver names, settings it reads) and
+ * against scripts/services.ts, so this cannot quietly drift from either.
+ */
+export interface ServiceSpec {
+  /** The name in scripts/services.ts (and the image's SERVICE). */
+  name: string;
+  /** Where its code lives, for the drift checks. */
+  folder: string;
+  protocol: 'http' | 'grpc';
+  /** The port it listens on in AWS: 8000 for HTTP and 50051 for gRPC (discovery/resolver.ts), 8080 for the gateway. */
+  port: number;
+  /** Settings naming its bind address and port. */
+  hostSetting: string;
+  portSetting: string;
+  /** Cloud Map names in paypal.local: the first is registered, the others are CNAME aliases of it. */
+  discoveryNames: string[];
+  /** The App Mesh virtual node it is in contracts/routing/payment-service.json: reached through VPC Lattice. */
+  routingNode?: string;
+  /** Behind the public load balancer. */
+  public?: boolean;
+  /** Its `service` label in metrics (both payment versions report as `payment`). */
+  metricsService: string;
+  /** Queues it receives from and deletes (consumers and DLQ handlers). */
+  consumes: string[];
+  /** Queues it sends to (outbox destinations, DLQ redrives). */
+  sends: string[];
+  /** Puts events on the bus (outbox relay, operations alerts). */
+  putsEvents: boolean;
+  /** Runs a transactional outbox relay (publishes outbox_* metrics). */
+  outbox: boolean;
+  /** Service names it calls, as discovery/resolver.ts knows them. */
+  calls: string[];
+  /** Fixed production settings (the database URL, region and secrets are added by the stack). */
+  settings: Record<string, string>;
+  /** Settings taken from Secrets Manager: setting name -> secret id in the stack. */
+  secretSettings?: Record<string, 'gatewayJwt'>;
+  /** The queue whose depth scales it out, for consumers. */
+  scaleOnQueue?: string;
+}
+
+/** Where the gateway's AWS routing file sits in the image (see infra/container/gateway-routing.json). */
+export const GATEWAY_AWS_ROUTING_FILE = 'infra/container/gateway-routing.json';
+
+const http = (prefix: string) => ({ protocol: 'http' as const, port: 8000, hostSetting: `${prefix}_HOST`, portSetting: `${prefix}_PORT` });
+
+export const SERVICES: ServiceSpec[] = [
+  {
+    name: 'wallet',
+    folder: 'services/wallet',
+    protocol: 'grpc',
+    port: 50051,
+    hostSetting: 'WALLET_GRPC_HOST',
+    portSetting: 'WALLET_GRPC_PORT',
+    discoveryNames: ['wallet-service'],
+    metricsService: 'wallet',
+    consumes: ['wallet-events'],
+    sends: [],
+    putsEvents: false,
+    outbox: false,
+    calls: [],
+    settings: {},
+    scaleOnQueue: 'wallet-events',
+  },
+  {
+    // The seed validates payment methods with an "account service"; in PayMesh the user service owns them.
+    name: 'user',
+    folder: 'services/user',
+    ...http('USER'),
+    discoveryNames: ['user-service', 'account-service'],
+    metricsService: 'user',
+    consumes: [],
+    sends: [],
+    putsEvents: true,
+    outbox: true,
+    calls: [],
+    settings: {},
+  },
+  {
+    name: 'payment',
+    folder: 'services/payment',
+    ...http('PAYMENT'),
+    discoveryNames: ['payment-service-v1'],
+    routingNode: 'payment-service-v1',
+    metricsService: 'payment',
+    consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
+    sends: ['payment-processing', 'payment-saga'],
+    putsEvents: true,
+    outbox: true,
+    calls: ['user-service.paypal.local', 'wallet-service.paypal.local'],
+    settings: { PAYMENT_VERSION: 'v1' },
+    scaleOnQueue: 'payment-saga',
+  },
+  {
+    name: 'payment-v2',
+    folder: 'services/payment',
+    ...http('PAYMENT'),
+    discoveryNames: ['payment-service-v2'],
+    routingNode: 'payment-service-v2',
+    metricsService: 'payment',
+    consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
+    sends: ['payment-processing', 'payment-saga'],
+    putsEvents: true,
+    outbox: true,
+    calls: ['user-service.paypal.local', 'wallet-service.paypal.local'],
+    settings: { PAYMENT_VERSION: 'v2' },
+  },
+  {
+    name: 'transaction',
+    folder: 'services/transaction',
+    ...http('TRANSACTION'),
+    discoveryNames: ['transaction-service'],
+    metricsService: 'transaction',
+    consumes: ['transaction-events'],
+    sends: [],
+    putsEvents: false,
+    outbox: false,
+    calls: [],
+    settings: {},
+    scaleOnQueue: 'transaction-events',
+  },
+  {
+    name: 'notification',
+    folder: 'services/notification',
+    ...http('NOTIFICATION'),
+    discoveryNames: ['notification-service'],
+    metricsService: 'notification',
+    consumes: ['notifications'],
+    sends: [],
+    putsEvents: false,
+    outbox: false,
+    calls: [],
+    settings: {},
+    scaleOnQueue: 'notifications',
+  },
+  {
+    name: 'audit',
+    folder: 'services/audit',
+    ...http('AUDIT'),
+    discoveryNames: ['audit-service'],
+    metricsService: 'audit',
+    consumes: ['audit-logs'],
+    sends: [],
+    putsEvents: false,
+    outbox: false,
+    calls: [],
+    settings: {},
+    scaleOnQueue: 'audit-logs',
+  },
+  {
+    name: 'gateway',
+    folder: 'services/gateway',
+    protocol: 'http',
+    port: 8080,
+    hostSetting: 'GATEWAY_HOST',
+    portSetting: 'GATEWAY_PORT',
+    discoveryNames: [],
+    public: true,
+    metricsService: 'gateway',
+    consumes: [],
+    sends: [],
+    putsEvents: false,
+    outbox: false,
+    calls: [
+      'user-service.paypal.local',
+      'wallet-service.paypal.local',
+      'payment-service.paypal.local',
+      'transaction-service.paypal.local',
+      'notification-service.paypal.local',
+    ],
+    settings: { GATEWAY_ROUTING_FILE: `/app/${GATEWAY_AWS_ROUTING_FILE}` },
+    secretSettings: { GATEWAY_JWT_SECRET: 'gatewayJwt' },
+  },
+];
+
+/** Services of scripts/services.ts that do not run on AWS, and why. */
+export const NOT_ON_AWS: Record<string, string> = {
+  broker: 'the embedded broker stands in for SQS and EventBridge on one machine; on AWS the real services replace it',
+};
+
+export const DISCOVERY_NAMESPACE = 'paypal.local';
+
+export function serviceSpec(name: string): ServiceSpec {
+  const spec = SERVICES.find((s) => s.name === name);
+  if (!spec) throw new Error(`unknown service '${name}'; known: ${SERVICES.map((s) => s.name).join(', ')}`);
+  return spec;
+}

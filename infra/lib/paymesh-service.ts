@@ -1,0 +1,165 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import type { ServiceSpec } from '../catalog.ts';
+import type { EnvironmentSettings } from './environments.ts';
+import type { Messaging } from './messaging.ts';
+import { collectorConfig } from './metrics-collector.ts';
+
+export interface PayMeshServiceProps {
+  spec: ServiceSpec;
+  environment: EnvironmentSettings;
+  cluster: ecs.ICluster;
+  image: ecs.ContainerImage;
+  collectorImage: string;
+  namespace: servicediscovery.INamespace;
+  messaging: Messaging;
+  database: { environment: Record<string, string>; secrets: Record<string, ecs.Secret> };
+  secrets: Record<'gatewayJwt', ecs.Secret>;
+  metricsLogGroup: logs.ILogGroup;
+}
+
+/** Health check in the image and in the task definition: /healthz for HTTP services, the gRPC health service for the wallet. */
+export const HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/infra/container/healthcheck.ts'];
+
+/**
+ * One PayMesh service on Fargate: its task (the service container, plus a
+ * metrics collector beside HTTP services), its security group, its Cloud Map
+ * name, its log group, scaling, and a task role allowed exactly the queues
+ * and bus the catalog says it uses.
+ */
+export class PayMeshService extends Construct {
+  readonly spec: ServiceSpec;
+  readonly service: ecs.FargateService;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly container: ecs.ContainerDefinition;
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: PayMeshServiceProps) {
+    super(scope, id);
+    const { spec, environment, messaging } = props;
+    this.spec = spec;
+    const removalPolicy = environment.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName: `/paymesh/${environment.name}/${spec.name}`,
+      retention: retentionDays(environment.logRetentionDays),
+      removalPolicy,
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'Task', {
+      family: `paymesh-${environment.name}-${spec.name}`,
+      cpu: environment.tasks.cpu,
+      memoryLimitMiB: environment.tasks.memoryMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+
+    const secrets: Record<string, ecs.Secret> = { ...props.database.secrets };
+    for (const [setting, secretId] of Object.entries(spec.secretSettings ?? {})) secrets[setting] = props.secrets[secretId];
+
+    this.container = this.taskDefinition.addContainer('app', {
+      containerName: spec.name,
+      image: props.image,
+      essential: true,
+      environment: {
+        SERVICE: spec.name,
+        SERVICE_DISCOVERY: 'dns',
+        AWS_REGION: Aws.REGION,
+        LOG_LEVEL: 'info',
+        [spec.hostSetting]: '0.0.0.0',
+        [spec.portSetting]: String(spec.port),
+        ...spec.settings,
+        ...props.database.environment,
+      },
+      secrets,
+      portMappings: [{ name: spec.protocol, containerPort: spec.port, protocol: ecs.Protocol.TCP, appProtocol: spec.protocol === 'grpc' ? ecs.AppProtocol.grpc : ecs.AppProtocol.http }],
+      healthCheck: { command: HEALTH_CHECK_COMMAND, interval: Duration.seconds(15), timeout: Duration.seconds(5), retries: 3, startPeriod: Duration.seconds(30) },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'app' }),
+      readonlyRootFilesystem: true,
+      linuxParameters: new ecs.LinuxParameters(this, 'Linux', { initProcessEnabled: true }),
+      stopTimeout: Duration.seconds(30),
+    });
+
+    if (spec.protocol === 'http') {
+      this.taskDefinition.addContainer('metrics', {
+        containerName: 'metrics-collector',
+        image: ecs.ContainerImage.fromRegistry(props.collectorImage),
+        essential: false,
+        cpu: environment.tasks.collectorCpu,
+        memoryLimitMiB: environment.tasks.collectorMemoryMiB,
+        environment: { AOT_CONFIG_CONTENT: collectorConfig({ port: spec.port, logGroupName: props.metricsLogGroup.logGroupName }) },
+        logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'metrics-collector' }),
+      });
+      props.metricsLogGroup.grantWrite(this.taskDefinition.taskRole);
+    }
+
+    this.grantMessaging(messaging, this.taskDefinition.taskRole);
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.cluster.vpc,
+      description: `PayMesh ${spec.name}`,
+      allowAllOutbound: true,
+    });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      serviceName: spec.name,
+      cluster: props.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: environment.tasks.desiredCount,
+      securityGroups: [this.securityGroup],
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      enableExecuteCommand: false,
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      ...(spec.discoveryNames[0]
+        ? {
+            cloudMapOptions: {
+              name: spec.discoveryNames[0],
+              cloudMapNamespace: props.namespace,
+              dnsRecordType: servicediscovery.DnsRecordType.A,
+              dnsTtl: Duration.seconds(10),
+              container: this.container,
+              containerPort: spec.port,
+            },
+          }
+        : {}),
+    });
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: environment.tasks.desiredCount, maxCapacity: environment.tasks.maxCount });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60 });
+    if (spec.scaleOnQueue) {
+      scaling.scaleOnMetric('QueueDepth', {
+        metric: messaging.queue(spec.scaleOnQueue).metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        scalingSteps: [
+          { upper: 10, change: -1 },
+          { lower: 100, change: +1 },
+          { lower: 1000, change: +3 },
+        ],
+        cooldown: Duration.minutes(2),
+      });
+    }
+  }
+
+  /** Send to and receive from its own queues only; put events on the one bus, if it publishes. */
+  private grantMessaging(messaging: Messaging, role: iam.IRole): void {
+    for (const name of this.spec.consumes) messaging.queue(name).grantConsumeMessages(role);
+    for (const name of this.spec.sends) messaging.queue(name).grantSendMessages(role);
+    if (this.spec.putsEvents) messaging.bus.grantPutEventsTo(role);
+  }
+}
+
+export function retentionDays(days: number): logs.RetentionDays {
+  const known = Object.values(logs.RetentionDays).filter((v): v is logs.RetentionDays => typeof v === 'number');
+  if (!known.includes(days as logs.RetentionDays)) throw new Error(`CloudWatch Logs cannot keep logs for ${days} days`);
+  return days as logs.RetentionDays;
+}

@@ -1,0 +1,198 @@
+import path from 'node:path';
+import { CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import type { Construct } from 'constructs';
+import { loadWeightedRoute, PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
+import { loadTopology, TOPOLOGY_PATH } from '../../contracts/topology.ts';
+import { DISCOVERY_NAMESPACE, SERVICES, type ServiceSpec } from '../catalog.ts';
+import { Alarms } from './alarms.ts';
+import { CanaryRouting } from './canary-routing.ts';
+import { Database } from './database.ts';
+import type { EnvironmentSettings } from './environments.ts';
+import { Messaging } from './messaging.ts';
+import { PayMeshService, retentionDays } from './paymesh-service.ts';
+
+export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
+export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0';
+
+export interface PayMeshStackProps extends StackProps {
+  environment: EnvironmentSettings;
+  topologyFile?: string;
+  routingFile?: string;
+  /** A pushed image to run instead of building the repository's Dockerfile at deploy time. */
+  imageUri?: string;
+  collectorImage?: string;
+  services?: ServiceSpec[];
+}
+
+/** The whole platform for one environment: network, messaging, database, services, discovery, canary routing, alarms. */
+export class PayMeshStack extends Stack {
+  readonly messaging: Messaging;
+  readonly services: Map<string, PayMeshService>;
+  readonly canary: CanaryRouting;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: PayMeshStackProps) {
+    super(scope, id, { description: `PayMesh ${props.environment.name}: services on ECS Fargate, SQS, EventBridge, RDS PostgreSQL, Cloud Map, VPC Lattice`, ...props });
+    const { environment } = props;
+    const specs = props.services ?? SERVICES;
+    const keep = environment.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    Tags.of(this).add('application', 'paymesh');
+    Tags.of(this).add('environment', environment.name);
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: environment.network.maxAzs,
+      natGateways: environment.network.natGateways,
+      // Emptying the default security group takes a Lambda-backed custom resource whose code must be staged into
+      // cdk.out, which this app does not do (see app.ts). Nothing here uses the default group.
+      restrictDefaultSecurityGroup: false,
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'services', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+        { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+    });
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      clusterName: `paymesh-${environment.name}`,
+      vpc,
+      containerInsightsV2: { disabled: ecs.ContainerInsights.DISABLED, enabled: ecs.ContainerInsights.ENABLED, enhanced: ecs.ContainerInsights.ENHANCED }[environment.containerInsights],
+    });
+    const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
+      name: DISCOVERY_NAMESPACE,
+      vpc,
+      description: "PayMesh services under the seed's names",
+    });
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: (namespace.node.defaultChild as servicediscovery.CfnPrivateDnsNamespace).attrHostedZoneId,
+      zoneName: DISCOVERY_NAMESPACE,
+    });
+
+    this.messaging = new Messaging(this, 'Messaging', {
+      topology: loadTopology(props.topologyFile ?? TOPOLOGY_PATH),
+      archiveRetentionDays: environment.archiveRetentionDays,
+      keepData: environment.keepData,
+    });
+    const database = new Database(this, 'Database', { vpc, environment });
+    const gatewayJwt = new secretsmanager.Secret(this, 'GatewayJwtSecret', {
+      secretName: `paymesh/${environment.name}/gateway-jwt`,
+      description: 'HS256 key the gateway signs access tokens with',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+      removalPolicy: keep,
+    });
+    const metricsLogGroup = new logs.LogGroup(this, 'MetricsLogs', {
+      logGroupName: `/paymesh/${environment.name}/metrics`,
+      retention: logs.RetentionDays.ONE_WEEK,
+      removalPolicy: keep,
+    });
+
+    const image = props.imageUri
+      ? ecs.ContainerImage.fromRegistry(props.imageUri)
+      : ecs.ContainerImage.fromDockerImageAsset(
+          // Built and pushed by `cdk deploy`; synthesis only fingerprints the files .dockerignore lets in.
+          new DockerImageAsset(this, 'Image', { directory: REPO_ROOT, file: 'Dockerfile', platform: Platform.LINUX_AMD64 }),
+        );
+
+    this.services = new Map();
+    for (const spec of specs) {
+      const service = new PayMeshService(this, `Service-${spec.name}`, {
+        spec,
+        environment,
+        cluster,
+        image,
+        collectorImage: props.collectorImage ?? DEFAULT_COLLECTOR_IMAGE,
+        namespace,
+        messaging: this.messaging,
+        database: database.connectionSettings(),
+        secrets: { gatewayJwt: ecs.Secret.fromSecretsManager(gatewayJwt) },
+        metricsLogGroup,
+      });
+      database.allowFrom(service.securityGroup);
+      this.services.set(spec.name, service);
+      for (const alias of spec.discoveryNames.slice(1)) {
+        new route53.CnameRecord(this, `Alias-${alias}`, {
+          zone,
+          recordName: `${alias}.${DISCOVERY_NAMESPACE}`,
+          domainName: `${spec.discoveryNames[0]}.${DISCOVERY_NAMESPACE}`,
+          ttl: Duration.seconds(60),
+        });
+      }
+    }
+
+    const route = loadWeightedRoute(props.routingFile ?? PAYMENT_ROUTING_PATH);
+    const routedClients: ec2.ISecurityGroup[] = [];
+    for (const caller of this.services.values()) {
+      for (const name of caller.spec.calls) {
+        if (name === route.virtualService) {
+          routedClients.push(caller.securityGroup);
+          continue;
+        }
+        const callee = [...this.services.values()].find((s) => s.spec.discoveryNames.some((d) => `${d}.${DISCOVERY_NAMESPACE}` === name));
+        if (!callee) throw new Error(`${caller.spec.name} calls ${name}, which no PayMesh service answers`);
+        callee.securityGroup.addIngressRule(caller.securityGroup, ec2.Port.tcp(callee.spec.port), `${name} from ${caller.spec.name}`);
+      }
+    }
+
+    this.canary = new CanaryRouting(this, 'CanaryRouting', {
+      route,
+      vpc,
+      backends: new Map([...this.services.values()].filter((s) => s.spec.routingNode).map((s) => [s.spec.routingNode!, s])),
+      clients: routedClients,
+      zone,
+      environmentName: environment.name,
+      logRetention: retentionDays(environment.logRetentionDays),
+      keepData: environment.keepData,
+    });
+
+    for (const service of this.services.values()) {
+      if (service.spec.public) this.exposeToInternet(vpc, service, environment);
+    }
+
+    this.alarms = new Alarms(this, 'Alarms', { environment, messaging: this.messaging, services: specs });
+
+    new CfnOutput(this, 'DatabaseSecretName', { value: database.instance.secret!.secretName, description: 'Secrets Manager secret holding the database credentials' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe the on-call address or chat integration here' });
+    new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+  }
+
+  private exposeToInternet(vpc: ec2.IVpc, service: PayMeshService, environment: EnvironmentSettings): void {
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(this, `PublicLoadBalancer-${service.spec.name}`, {
+      vpc,
+      internetFacing: true,
+      dropInvalidHeaderFields: true,
+      // WebSocket pushes (/ws) stay open between messages.
+      idleTimeout: Duration.seconds(300),
+    });
+    let listener: elbv2.ApplicationListener;
+    if (environment.gatewayHttps) {
+      const certificateArn = new CfnParameter(this, 'GatewayCertificateArn', {
+        type: 'String',
+        description: 'ACM certificate for the public gateway (arn:aws:acm:...); given at deploy time, never kept in the repository',
+        allowedPattern: '^arn:aws[a-z-]*:acm:.+',
+      });
+      listener = loadBalancer.addListener('Https', {
+        port: 443,
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        certificates: [elbv2.ListenerCertificate.fromArn(certificateArn.valueAsString)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      });
+      loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    } else {
+      listener = loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP });
+    }
+    listener.addTargets(service.spec.name, {
+      port: service.spec.port,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [service.service.loadBalancerTarget({ containerName: service.spec.name, containerPort: service.spec.port })],
+      healthCheck: { path: '/healthz', interval: Duration.seconds(15), healthyHttpCodes: '200' },
+      deregistrationDelay: Duration.seconds(30),
+    });
+    new CfnOutput(this, 'GatewayUrl', { value: `${environment.gatewayHttps ? 'https' : 'http'}://${loadBalancer.loadBalancerDnsName}`, description: 'The public API (/v1)' });
+  }
+}
