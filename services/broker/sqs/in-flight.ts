@@ -1,0 +1,154 @@
+import { AwsError } from '../aws-error.ts';
+import { failure, readBatchEntries, type BatchFailure } from './batch.ts';
+import { resolveQueue, type SqsDeps } from './context.ts';
+import { badParameter, missingParameter, queueDoesNotExist, receiptHandleIsInvalid } from './errors.ts';
+import { optionalInt, requiredString, type Input } from './input.ts';
+import { BLOCKED, deleteMessageRow } from './messages.ts';
+import { decodeReceiptHandle, type Receipt } from './receipts.ts';
+import type { Queue } from './registry.ts';
+import type { Tx } from './store.ts';
+
+const MAX_VISIBILITY_SECONDS = 43_200;
+
+interface InFlightRow {
+  id: number | bigint;
+  receive_count: number | bigint;
+  visible_at: number | bigint;
+  last_receive_ms: number | bigint | null;
+  group_id: string | null;
+}
+
+const FIND = 'SELECT id, receive_count, visible_at, last_receive_ms, group_id FROM sqs_messages WHERE id = ? AND queue_id = ?';
+
+function readReceipt(queue: Queue, handle: string): Receipt {
+  const receipt = decodeReceiptHandle(handle);
+  if (!receipt || receipt.queueId !== queue.id) throw receiptHandleIsInvalid(handle);
+  return receipt;
+}
+
+const expired = (handle: string) => badParameter('ReceiptHandle', handle, 'The receipt handle has expired.');
+
+/**
+ * Deletes the message a receipt handle names. As SQS documents: deleting a
+ * message already gone succeeds; on a standard queue a handle from an earlier
+ * receive (the message was received again since) succeeds without deleting,
+ * so a slow consumer never deletes a message another consumer now holds; a
+ * FIFO queue refuses a handle whose visibility timeout has run out.
+ */
+async function deleteOne(tx: Tx, deps: SqsDeps, queue: Queue, handle: string, receipt: Receipt): Promise<AwsError | undefined> {
+  const [row] = await tx.sql.all<InFlightRow>(FIND, [receipt.rowId, queue.id]);
+  if (!row) return undefined;
+  const current = Number(row.receive_count) === receipt.receiveCount;
+  if (queue.fifo && (!current || Number(row.visible_at) <= tx.now)) return expired(handle);
+  if (!current) return undefined;
+  await deleteMessageRow(tx, deps, queue, row);
+  return undefined;
+}
+
+/**
+ * Changes the visibility timeout of the message a receipt handle names, if it
+ * is still in flight under that receipt. The total since its receive may not
+ * pass 12 hours.
+ */
+async function changeOne(tx: Tx, deps: SqsDeps, queue: Queue, handle: string, receipt: Receipt, seconds: number): Promise<AwsError | undefined> {
+  const [row] = await tx.sql.all<InFlightRow>(FIND, [receipt.rowId, queue.id]);
+  if (!row || Number(row.receive_count) !== receipt.receiveCount) {
+    return badParameter('ReceiptHandle', handle, 'Message does not exist or is not available for visibility timeout change.');
+  }
+  const visibleAt = Number(row.visible_at);
+  if (visibleAt <= tx.now || visibleAt === BLOCKED) {
+    return new AwsError('AWS.SimpleQueueService.MessageNotInflight', 'Message does not exist or is not available for visibility timeout change.');
+  }
+  const newVisibleAt = tx.now + seconds * 1000;
+  if (row.last_receive_ms !== null && newVisibleAt - Number(row.last_receive_ms) > MAX_VISIBILITY_SECONDS * 1000) {
+    return badParameter('VisibilityTimeout', String(seconds), `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_SECONDS} seconds]`);
+  }
+  await tx.sql.run('UPDATE sqs_messages SET visible_at = ? WHERE id = ?', [newVisibleAt, row.id]);
+  if (seconds === 0) tx.afterCommit(() => deps.waiters.notify(queue.id));
+  return undefined;
+}
+
+function liveQueue(deps: SqsDeps, queue: Queue): Queue | undefined {
+  return deps.registry.getById(queue.id);
+}
+
+export async function deleteMessage(deps: SqsDeps, input: Input) {
+  const queue = resolveQueue(deps, requiredString(input, 'QueueUrl'));
+  const handle = requiredString(input, 'ReceiptHandle');
+  const receipt = readReceipt(queue, handle);
+  const error = await deps.store.run((tx) => {
+    const live = liveQueue(deps, queue);
+    return live ? deleteOne(tx, deps, live, handle, receipt) : queueDoesNotExist();
+  });
+  if (error) throw error;
+  return {};
+}
+
+function readVisibilityTimeout(input: Input): number {
+  const seconds = optionalInt(input, 'VisibilityTimeout', 0, MAX_VISIBILITY_SECONDS, `Must be >= 0 and <= ${MAX_VISIBILITY_SECONDS}, if provided.`);
+  if (seconds === undefined) throw missingParameter('VisibilityTimeout');
+  return seconds;
+}
+
+export async function changeMessageVisibility(deps: SqsDeps, input: Input) {
+  const queue = resolveQueue(deps, requiredString(input, 'QueueUrl'));
+  const handle = requiredString(input, 'ReceiptHandle');
+  const seconds = readVisibilityTimeout(input);
+  const receipt = readReceipt(queue, handle);
+  const error = await deps.store.run((tx) => {
+    const live = liveQueue(deps, queue);
+    return live ? changeOne(tx, deps, live, handle, receipt, seconds) : queueDoesNotExist();
+  });
+  if (error) throw error;
+  return {};
+}
+
+type EntryWork = { id: string; handle: string; receipt: Receipt; seconds: number };
+
+/** Runs checked batch entries in one unit of work; entries that fail before (bad handle, bad timeout) are reported as failed. */
+async function runBatch(
+  deps: SqsDeps,
+  input: Input,
+  entryName: string,
+  readSeconds: boolean,
+  apply: (tx: Tx, queue: Queue, entry: EntryWork) => Promise<AwsError | undefined>,
+) {
+  const queue = resolveQueue(deps, requiredString(input, 'QueueUrl'));
+  const entries = readBatchEntries(input, entryName);
+  const failed: BatchFailure[] = [];
+  const work: EntryWork[] = [];
+  for (const entry of entries) {
+    try {
+      const handle = requiredString(entry, 'ReceiptHandle');
+      const seconds = readSeconds ? readVisibilityTimeout(entry) : 0;
+      work.push({ id: entry.Id, handle, receipt: readReceipt(queue, handle), seconds });
+    } catch (err) {
+      failed.push(failure(entry.Id, err));
+    }
+  }
+  const errors = await deps.store.run(async (tx) => {
+    const live = liveQueue(deps, queue);
+    if (!live) return undefined;
+    const out: Array<AwsError | undefined> = [];
+    for (const entry of work) out.push(await apply(tx, live, entry));
+    return out;
+  });
+  if (!errors) throw queueDoesNotExist();
+  const successful: Array<{ Id: string }> = [];
+  work.forEach((entry, i) => {
+    const error = errors[i];
+    if (error) failed.push(failure(entry.id, error));
+    else successful.push({ Id: entry.id });
+  });
+  return { Successful: successful, Failed: failed };
+}
+
+export function deleteMessageBatch(deps: SqsDeps, input: Input) {
+  return runBatch(deps, input, 'DeleteMessageBatchRequestEntry', false, (tx, queue, e) => deleteOne(tx, deps, queue, e.handle, e.receipt));
+}
+
+export function changeMessageVisibilityBatch(deps: SqsDeps, input: Input) {
+  return runBatch(deps, input, 'ChangeMessageVisibilityBatchRequestEntry', true, (tx, queue, e) =>
+    changeOne(tx, deps, queue, e.handle, e.receipt, e.seconds),
+  );
+}
