@@ -150,7 +150,8 @@ export class AvroContract<T> {
  * wrapped unions, which the seed's bodies are not.)
  */
 function fromJsonValue(type: avro.Type, value: unknown): unknown {
-  switch (type.typeName) {
+  // Our bigint long is an avsc custom long, which calls itself 'abstract:long'.
+  switch (type.typeName.replace(/^abstract:/, '')) {
     case 'long':
       if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
       if (typeof value === 'string' && /^-?\d{1,19}$/.test(value)) return BigInt(value);
