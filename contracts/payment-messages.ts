@@ -1,42 +1,56 @@
+import { CONTENT_TYPES, ENCODE_AS_AVRO_ATTRIBUTE, InvalidMessageError } from './avro.ts';
+import { transactionEventContract, type TransactionEvent } from './avro-transaction-event.ts';
 import type { PaymentInitiatedMessage } from './events.ts';
 
+export { InvalidMessageError };
+
 /**
- * Wire form of the seed's `payment_initiated` message. Bodies are JSON, as the
- * seed's SQSMessageHandler sends them, marked with a `content_type` attribute
- * so a reader can tell the format; decoding validates every field.
+ * The seed's `payment_initiated` message is a TransactionEvent (Avro subject
+ * `TransactionEvent`). On the queue it is Confluent-framed Avro; the seed's
+ * own JSON bodies are read too. Both are checked against the same schema.
+ */
+const contract = transactionEventContract();
+
+/**
+ * The outbox draft of a `payment_initiated` message: the event's JSON form,
+ * checked against the schema now (a bad message fails the request and
+ * changes nothing), marked for the relay's publisher to encode as Avro when it
+ * sends it (messaging/avro-codec.ts AvroQueuePublisher). Synchronous and free
+ * of I/O, so accepting a payment never waits on the schema registry.
  */
 export function encodePaymentInitiated(message: PaymentInitiatedMessage): { body: string; attributes: Record<string, string> } {
-  return { body: JSON.stringify(message), attributes: { content_type: 'application/json' } };
+  if (!/^\d+$/.test(message.amount_minor)) throw new InvalidMessageError(`payment_initiated.amount_minor must be digits, got '${message.amount_minor}'`, 'amount_minor');
+  const event = contract.check({ ...message, timestamp: BigInt(message.timestamp), amount_minor: BigInt(message.amount_minor) });
+  return { body: contract.toJson(paymentEvent(event)), attributes: { content_type: CONTENT_TYPES.json, [ENCODE_AS_AVRO_ATTRIBUTE]: contract.subject } };
 }
 
-export class InvalidMessageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidMessageError';
-  }
+/** What can read a TransactionEvent from a queue message: messaging/avro-codec.ts AvroCodec. */
+export interface TransactionEventDecoder {
+  decode(message: { body: string; attributes?: Record<string, string> }): Promise<TransactionEvent>;
 }
 
-export function decodePaymentInitiated(body: string): PaymentInitiatedMessage {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new InvalidMessageError('payment_initiated body is not JSON');
-  }
-  for (const field of ['transaction_id', 'sender_id', 'receiver_id', 'currency'] as const) {
-    if (typeof parsed[field] !== 'string' || !parsed[field]) throw new InvalidMessageError(`payment_initiated.${field} must be a non-empty string`);
-  }
-  if (parsed.event_type !== 'payment_initiated') throw new InvalidMessageError(`unexpected event_type ${String(parsed.event_type)}`);
-  if (typeof parsed.amount !== 'number') throw new InvalidMessageError('payment_initiated.amount must be a number');
+/**
+ * Reads `payment_initiated` from a queue message in any form the decoder
+ * accepts (Avro, or the seed's JSON). Throws InvalidMessageError for a message
+ * that can never be read; other errors (registry unreachable) are transient.
+ */
+export async function decodePaymentInitiated(decoder: TransactionEventDecoder, message: { body: string; attributes?: Record<string, string> }): Promise<PaymentInitiatedMessage> {
+  const event = paymentEvent(await decoder.decode(message));
   return {
     event_type: 'payment_initiated',
-    transaction_id: parsed.transaction_id as string,
-    sender_id: parsed.sender_id as string,
-    receiver_id: parsed.receiver_id as string,
-    amount: parsed.amount,
-    amount_minor: typeof parsed.amount_minor === 'string' ? parsed.amount_minor : '',
-    currency: parsed.currency as string,
-    timestamp: typeof parsed.timestamp === 'number' ? parsed.timestamp : Date.now(),
-    metadata: (parsed.metadata as Record<string, string>) ?? {},
+    transaction_id: event.transaction_id,
+    sender_id: event.sender_id,
+    receiver_id: event.receiver_id,
+    amount: event.amount,
+    amount_minor: event.amount_minor.toString(),
+    currency: event.currency,
+    timestamp: Number(event.timestamp),
+    metadata: event.metadata,
   };
+}
+
+function paymentEvent(event: TransactionEvent): TransactionEvent {
+  if (event.event_type !== 'payment_initiated') throw new InvalidMessageError(`unexpected event_type '${event.event_type}'`, 'event_type');
+  if (event.amount_minor <= 0n) throw new InvalidMessageError('payment_initiated.amount must be greater than zero', 'amount');
+  return event;
 }

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { UserClient } from '../../clients/user-client.ts';
 import { WalletClient } from '../../clients/wallet-client.ts';
+import { transactionEventContract } from '../../contracts/avro-transaction-event.ts';
 import { SOURCES, type TransactionEventDetail } from '../../contracts/events.ts';
 import { decodePaymentInitiated, InvalidMessageError } from '../../contracts/payment-messages.ts';
 import { QUEUES } from '../../contracts/topology.ts';
 import { createHttpApp } from '../../core/http-app.ts';
+import { AvroCodec, AvroQueuePublisher, SchemaRegistryClient } from '../../messaging/avro-codec.ts';
 import { createEventBridgeClient, createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
 import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
 import { DlqHandler, eventBridgeAlert } from '../../messaging/dlq-handler.ts';
@@ -13,7 +15,6 @@ import { EventPublisher } from '../../messaging/event-publisher.ts';
 import { stableMessageId } from '../../messaging/inbox.ts';
 import { OutboxRelay } from '../../messaging/outbox-relay.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
-import { QueuePublisher } from '../../messaging/queue-publisher.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { openDatabase, sql, type Database } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
@@ -30,6 +31,7 @@ export interface PaymentServiceDeps {
   messaging: MessagingConfig;
   userServiceUrl: string;
   walletAddress: string;
+  schemaRegistryUrl: string;
 }
 
 export interface PaymentService {
@@ -54,7 +56,9 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const sqs = createSqsClient(deps.messaging);
   const eventBridge = createEventBridgeClient(deps.messaging);
   const directory = new QueueDirectory(sqs);
-  const relay = new OutboxRelay({ database, queues: new QueuePublisher(sqs, directory), eventBridge, log, service: 'payment' });
+  // payment_initiated goes out as Avro: the relay's publisher encodes the checked JSON drafts when it sends them.
+  const transactionEvents = new AvroCodec(new SchemaRegistryClient(deps.schemaRegistryUrl), transactionEventContract());
+  const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [transactionEvents]), eventBridge, log, service: 'payment' });
   const onOutboxWritten = () => relay.notify();
   const saga = new PaymentSaga({ db: database.db, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds });
   const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten });
@@ -74,7 +78,7 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
         log,
         queue: QUEUES.paymentProcessing,
         handler: async (message) => {
-          const initiated = decodePaymentInitiated(message.body);
+          const initiated = await decodePaymentInitiated(transactionEvents, message);
           await saga.onPaymentInitiated(stableMessageId(message), initiated.transaction_id);
         },
       }),
@@ -100,13 +104,15 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
         log,
         alert,
         // A message that cannot be decoded will never succeed: alert instead of redriving it.
-        classify: (message) => {
+        classify: async (message) => {
           if (source !== QUEUES.paymentProcessing) return { class: 'temporary', reason: 'saga step failed repeatedly' };
           try {
-            decodePaymentInitiated(message.body);
+            await decodePaymentInitiated(transactionEvents, message);
             return { class: 'temporary', reason: 'processing failed repeatedly' };
           } catch (err) {
-            return { class: 'permanent', reason: err instanceof InvalidMessageError ? err.message : 'undecodable message' };
+            // Only a message that can never be read is permanent; an unreachable schema registry is not its fault.
+            if (err instanceof InvalidMessageError) return { class: 'permanent', reason: err.message };
+            return { class: 'temporary', reason: `could not decode yet: ${(err as Error).message}` };
           }
         },
       });

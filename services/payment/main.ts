@@ -15,6 +15,7 @@ const service = await startPaymentService({
   messaging: messagingConfigFromEnv(),
   userServiceUrl: resolver.resolve('user-service.paypal.local').address,
   walletAddress: resolver.resolve('wallet-service.paypal.local').address,
+  schemaRegistryUrl: resolver.resolve('schema-registry.paypal.local').address,
 });
 log.info({ address: service.address, version: config.version }, `payment service ${config.version} listening on ${service.address}`);
 
