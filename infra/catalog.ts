@@ -9,19 +9,31 @@
  * (queue names, EventBridge use, resolver names, settings it reads) and
  * against scripts/services.ts, so this cannot quietly drift from either.
  */
+/** One port a service listens on, and the names it is found by there. */
+export interface Listener {
+  /** The port's name in the task definition: http, grpc, graphql. */
+  name: string;
+  protocol: 'http' | 'grpc';
+  /** The port in AWS, as discovery/resolver.ts gives it (dnsPort). */
+  port: number;
+  /** Settings naming its bind address and port. */
+  hostSetting: string;
+  portSetting: string;
+  /** Names in paypal.local (without the domain). */
+  discoveryNames: string[];
+}
+
 export interface ServiceSpec {
   /** The name in scripts/services.ts (and the image's SERVICE). */
   name: string;
   /** Where its code lives, for the drift checks. */
   folder: string;
-  protocol: 'http' | 'grpc';
-  /** The port it listens on in AWS: 8000 for HTTP and 50051 for gRPC (discovery/resolver.ts), 8080 for the gateway. */
-  port: number;
-  /** Settings naming its bind address and port. */
-  hostSetting: string;
-  portSetting: string;
-  /** Cloud Map names in paypal.local: the first is registered, the others are CNAME aliases of it. */
-  discoveryNames: string[];
+  /**
+   * Its listeners; the first is the main one: health-checked, registered in
+   * Cloud Map under its first name (every other name is a CNAME of that one),
+   * and what the load balancer or VPC Lattice forward to.
+   */
+  listeners: Listener[];
   /** The App Mesh virtual node it is in contracts/routing/payment-service.json: reached through VPC Lattice. */
   routingNode?: string;
   /** Behind the public load balancer. */
@@ -36,9 +48,9 @@ export interface ServiceSpec {
   putsEvents: boolean;
   /** Runs a transactional outbox relay (publishes outbox_* metrics). */
   outbox: boolean;
-  /** Service names it calls, as discovery/resolver.ts knows them. */
+  /** Names it calls, as discovery/resolver.ts knows them (e.g. user-service.paypal.local). */
   calls: string[];
-  /** Fixed production settings (the database URL, region and secrets are added by the stack). */
+  /** Fixed production settings (listener addresses, the database URL, region and secrets are added by the stack). */
   settings: Record<string, string>;
   /** Settings taken from Secrets Manager: setting name -> secret id in the stack. */
   secretSettings?: Record<string, 'gatewayJwt'>;
@@ -49,17 +61,35 @@ export interface ServiceSpec {
 /** Where the gateway's AWS routing file sits in the image (see infra/container/gateway-routing.json). */
 export const GATEWAY_AWS_ROUTING_FILE = 'infra/container/gateway-routing.json';
 
-const http = (prefix: string) => ({ protocol: 'http' as const, port: 8000, hostSetting: `${prefix}_HOST`, portSetting: `${prefix}_PORT` });
+const http = (prefix: string, discoveryNames: string[], port = 8000): Listener => ({
+  name: 'http',
+  protocol: 'http',
+  port,
+  hostSetting: `${prefix}_HOST`,
+  portSetting: `${prefix}_PORT`,
+  discoveryNames,
+});
 
 export const SERVICES: ServiceSpec[] = [
   {
+    name: 'schema-registry',
+    folder: 'services/schema-registry',
+    listeners: [http('SCHEMA_REGISTRY', ['schema-registry'], 8081)],
+    metricsService: 'schema-registry',
+    consumes: [],
+    sends: [],
+    putsEvents: false,
+    outbox: false,
+    calls: [],
+    settings: {},
+  },
+  {
     name: 'wallet',
     folder: 'services/wallet',
-    protocol: 'grpc',
-    port: 50051,
-    hostSetting: 'WALLET_GRPC_HOST',
-    portSetting: 'WALLET_GRPC_PORT',
-    discoveryNames: ['wallet-service'],
+    listeners: [
+      { name: 'grpc', protocol: 'grpc', port: 50051, hostSetting: 'WALLET_GRPC_HOST', portSetting: 'WALLET_GRPC_PORT', discoveryNames: ['wallet-service'] },
+      { name: 'graphql', protocol: 'http', port: 8007, hostSetting: 'WALLET_GRAPHQL_HOST', portSetting: 'WALLET_GRAPHQL_PORT', discoveryNames: ['wallet-graphql'] },
+    ],
     metricsService: 'wallet',
     consumes: ['wallet-events'],
     sends: [],
@@ -73,8 +103,7 @@ export const SERVICES: ServiceSpec[] = [
     // The seed validates payment methods with an "account service"; in PayMesh the user service owns them.
     name: 'user',
     folder: 'services/user',
-    ...http('USER'),
-    discoveryNames: ['user-service', 'account-service'],
+    listeners: [http('USER', ['user-service', 'account-service'])],
     metricsService: 'user',
     consumes: [],
     sends: [],
@@ -86,37 +115,34 @@ export const SERVICES: ServiceSpec[] = [
   {
     name: 'payment',
     folder: 'services/payment',
-    ...http('PAYMENT'),
-    discoveryNames: ['payment-service-v1'],
+    listeners: [http('PAYMENT', ['payment-service-v1'])],
     routingNode: 'payment-service-v1',
     metricsService: 'payment',
     consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
     sends: ['payment-processing', 'payment-saga'],
     putsEvents: true,
     outbox: true,
-    calls: ['user-service.paypal.local', 'wallet-service.paypal.local'],
+    calls: ['user-service.paypal.local', 'wallet-service.paypal.local', 'schema-registry.paypal.local'],
     settings: { PAYMENT_VERSION: 'v1' },
     scaleOnQueue: 'payment-saga',
   },
   {
     name: 'payment-v2',
     folder: 'services/payment',
-    ...http('PAYMENT'),
-    discoveryNames: ['payment-service-v2'],
+    listeners: [http('PAYMENT', ['payment-service-v2'])],
     routingNode: 'payment-service-v2',
     metricsService: 'payment',
     consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
     sends: ['payment-processing', 'payment-saga'],
     putsEvents: true,
     outbox: true,
-    calls: ['user-service.paypal.local', 'wallet-service.paypal.local'],
+    calls: ['user-service.paypal.local', 'wallet-service.paypal.local', 'schema-registry.paypal.local'],
     settings: { PAYMENT_VERSION: 'v2' },
   },
   {
     name: 'transaction',
     folder: 'services/transaction',
-    ...http('TRANSACTION'),
-    discoveryNames: ['transaction-service'],
+    listeners: [http('TRANSACTION', ['transaction-service'])],
     metricsService: 'transaction',
     consumes: ['transaction-events'],
     sends: [],
@@ -129,8 +155,7 @@ export const SERVICES: ServiceSpec[] = [
   {
     name: 'notification',
     folder: 'services/notification',
-    ...http('NOTIFICATION'),
-    discoveryNames: ['notification-service'],
+    listeners: [http('NOTIFICATION', ['notification-service'])],
     metricsService: 'notification',
     consumes: ['notifications'],
     sends: [],
@@ -143,8 +168,7 @@ export const SERVICES: ServiceSpec[] = [
   {
     name: 'audit',
     folder: 'services/audit',
-    ...http('AUDIT'),
-    discoveryNames: ['audit-service'],
+    listeners: [http('AUDIT', ['audit-service'])],
     metricsService: 'audit',
     consumes: ['audit-logs'],
     sends: [],
@@ -157,11 +181,7 @@ export const SERVICES: ServiceSpec[] = [
   {
     name: 'gateway',
     folder: 'services/gateway',
-    protocol: 'http',
-    port: 8080,
-    hostSetting: 'GATEWAY_HOST',
-    portSetting: 'GATEWAY_PORT',
-    discoveryNames: [],
+    listeners: [http('GATEWAY', [], 8080)],
     public: true,
     metricsService: 'gateway',
     consumes: [],
@@ -171,6 +191,7 @@ export const SERVICES: ServiceSpec[] = [
     calls: [
       'user-service.paypal.local',
       'wallet-service.paypal.local',
+      'wallet-graphql.paypal.local',
       'payment-service.paypal.local',
       'transaction-service.paypal.local',
       'notification-service.paypal.local',
@@ -186,6 +207,16 @@ export const NOT_ON_AWS: Record<string, string> = {
 };
 
 export const DISCOVERY_NAMESPACE = 'paypal.local';
+
+/** The listener that answers a name such as user-service.paypal.local, and its service. */
+export function listenerFor(fqdn: string, services: ServiceSpec[] = SERVICES): { service: ServiceSpec; listener: Listener } | undefined {
+  for (const service of services) {
+    for (const listener of service.listeners) {
+      if (listener.discoveryNames.some((n) => `${n}.${DISCOVERY_NAMESPACE}` === fqdn)) return { service, listener };
+    }
+  }
+  return undefined;
+}
 
 export function serviceSpec(name: string): ServiceSpec {
   const spec = SERVICES.find((s) => s.name === name);

@@ -24,14 +24,17 @@ const outdir = process.env.CDK_OUTDIR ?? path.join(import.meta.dirname, '..', 'c
 const started = performance.now();
 const { app, stacks } = buildApp({ outdir, context: contextFromArgs(process.argv.slice(2)) as PayMeshContext });
 const assembly = app.synth();
+type Resource = { Type: string; Properties?: Record<string, unknown> };
 for (const stack of stacks) {
   const artifact = assembly.getStackByName(stack.stackName);
-  const resources = Object.values((artifact.template as { Resources: Record<string, { Type: string }> }).Resources);
+  const resources = Object.values((artifact.template as { Resources: Record<string, Resource> }).Resources);
   const count = (type: string) => resources.filter((r) => r.Type === type).length;
+  // Step scaling adds its own alarms; the operations alarms are the named ones.
+  const operationsAlarms = resources.filter((r) => r.Type === 'AWS::CloudWatch::Alarm' && String(r.Properties?.AlarmName ?? '').startsWith('paymesh-')).length;
   console.log(
     `${stack.stackName}: ${path.relative(process.cwd(), path.join(assembly.directory, artifact.templateFile))} ` +
       `(${resources.length} resources: ${count('AWS::SQS::Queue')} queues, ${count('AWS::Events::Rule')} rules, ` +
-      `${count('AWS::ECS::Service')} ECS services, ${count('AWS::CloudWatch::Alarm')} alarms)`,
+      `${count('AWS::ECS::Service')} ECS services, ${operationsAlarms} operations alarms)`,
   );
 }
 console.log(`synthesized in ${Math.round(performance.now() - started)} ms to ${path.relative(process.cwd(), assembly.directory) || '.'}`);

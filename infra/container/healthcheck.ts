@@ -10,11 +10,11 @@ import { serviceSpec } from '../catalog.ts';
 const TIMEOUT_MS = 4000;
 
 function target(): { host: string; port: number; protocol: 'http' | 'grpc' } {
-  const spec = serviceSpec(process.argv[2] ?? process.env.SERVICE ?? '');
-  const bound = process.env[spec.hostSetting];
+  const main = serviceSpec(process.argv[2] ?? process.env.SERVICE ?? '').listeners[0]!;
+  const bound = process.env[main.hostSetting];
   // A service bound to every interface answers on loopback too.
   const host = !bound || bound === '0.0.0.0' || bound === '::' ? '127.0.0.1' : bound;
-  return { host, port: Number(process.env[spec.portSetting] ?? spec.port), protocol: spec.protocol };
+  return { host, port: Number(process.env[main.portSetting] || main.port), protocol: main.protocol };
 }
 
 async function httpHealthy(host: string, port: number): Promise<boolean> {

@@ -14,6 +14,8 @@ export interface PayMeshContext {
   collectorImage?: string;
   /** Another routing file than contracts/routing/payment-service.json (tests use a temp copy). */
   routingFile?: string;
+  /** Another topology file than contracts/topology.json (tests use a temp copy). */
+  topologyFile?: string;
 }
 
 /** The feature flags the app was written against, frozen in infra/cdk.json so a library upgrade does not silently change the template. */
@@ -43,6 +45,7 @@ export function buildApp(options: { outdir?: string; context?: PayMeshContext; v
         imageUri: app.node.tryGetContext('imageUri'),
         collectorImage: app.node.tryGetContext('collectorImage'),
         routingFile: app.node.tryGetContext('routingFile'),
+        topologyFile: app.node.tryGetContext('topologyFile'),
         terminationProtection: name === 'prod',
       }),
   );

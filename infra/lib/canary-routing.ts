@@ -85,7 +85,9 @@ export class CanaryRouting extends Construct {
     for (const target of route.targets) {
       const backend = props.backends.get(target.node);
       if (!backend) throw new Error(`routing: virtual node ${target.node} has no PayMesh service (set routingNode in infra/catalog.ts)`);
-      const port = backend.spec.port;
+      const main = backend.spec.listeners[0]!;
+      if (main.protocol !== 'http') throw new Error(`routing: ${target.node} must listen on HTTP`);
+      const port = main.port;
       const targetGroup = new vpclattice.CfnTargetGroup(this, `Target-${target.node}`, {
         name: target.node,
         type: 'IP',
@@ -109,7 +111,7 @@ export class CanaryRouting extends Construct {
       });
       this.targetGroups.set(target.node, targetGroup);
       (backend.service.node.defaultChild as ecs.CfnService).vpcLatticeConfigurations = [
-        { roleArn: infrastructureRole.roleArn, targetGroupArn: targetGroup.attrArn, portName: backend.spec.protocol },
+        { roleArn: infrastructureRole.roleArn, targetGroupArn: targetGroup.attrArn, portName: main.name },
       ];
       backend.securityGroup.addIngressRule(ec2.Peer.ipv4(LATTICE_SOURCE_RANGE), ec2.Port.tcp(port), `${target.node} from VPC Lattice`);
     }

@@ -60,6 +60,12 @@ export class PayMeshService extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
     });
 
+    const main = spec.listeners[0]!;
+    const listenerSettings: Record<string, string> = {};
+    for (const listener of spec.listeners) {
+      listenerSettings[listener.hostSetting] = '0.0.0.0';
+      listenerSettings[listener.portSetting] = String(listener.port);
+    }
     const secrets: Record<string, ecs.Secret> = { ...props.database.secrets };
     for (const [setting, secretId] of Object.entries(spec.secretSettings ?? {})) secrets[setting] = props.secrets[secretId];
 
@@ -72,13 +78,17 @@ export class PayMeshService extends Construct {
         SERVICE_DISCOVERY: 'dns',
         AWS_REGION: Aws.REGION,
         LOG_LEVEL: 'info',
-        [spec.hostSetting]: '0.0.0.0',
-        [spec.portSetting]: String(spec.port),
+        ...listenerSettings,
         ...spec.settings,
         ...props.database.environment,
       },
       secrets,
-      portMappings: [{ name: spec.protocol, containerPort: spec.port, protocol: ecs.Protocol.TCP, appProtocol: spec.protocol === 'grpc' ? ecs.AppProtocol.grpc : ecs.AppProtocol.http }],
+      portMappings: spec.listeners.map((l) => ({
+        name: l.name,
+        containerPort: l.port,
+        protocol: ecs.Protocol.TCP,
+        appProtocol: l.protocol === 'grpc' ? ecs.AppProtocol.grpc : ecs.AppProtocol.http,
+      })),
       healthCheck: { command: HEALTH_CHECK_COMMAND, interval: Duration.seconds(15), timeout: Duration.seconds(5), retries: 3, startPeriod: Duration.seconds(30) },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'app' }),
       readonlyRootFilesystem: true,
@@ -86,14 +96,16 @@ export class PayMeshService extends Construct {
       stopTimeout: Duration.seconds(30),
     });
 
-    if (spec.protocol === 'http') {
+    // Every HTTP listener is a createHttpApp with /metrics; the collector scrapes the first.
+    const metricsListener = spec.listeners.find((l) => l.protocol === 'http');
+    if (metricsListener) {
       this.taskDefinition.addContainer('metrics', {
         containerName: 'metrics-collector',
         image: ecs.ContainerImage.fromRegistry(props.collectorImage),
         essential: false,
         cpu: environment.tasks.collectorCpu,
         memoryLimitMiB: environment.tasks.collectorMemoryMiB,
-        environment: { AOT_CONFIG_CONTENT: collectorConfig({ port: spec.port, logGroupName: props.metricsLogGroup.logGroupName }) },
+        environment: { AOT_CONFIG_CONTENT: collectorConfig({ port: metricsListener.port, logGroupName: props.metricsLogGroup.logGroupName }) },
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'metrics-collector' }),
       });
       props.metricsLogGroup.grantWrite(this.taskDefinition.taskRole);
@@ -120,15 +132,15 @@ export class PayMeshService extends Construct {
       circuitBreaker: { enable: true, rollback: true },
       enableExecuteCommand: false,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
-      ...(spec.discoveryNames[0]
+      ...(main.discoveryNames[0]
         ? {
             cloudMapOptions: {
-              name: spec.discoveryNames[0],
+              name: main.discoveryNames[0],
               cloudMapNamespace: props.namespace,
               dnsRecordType: servicediscovery.DnsRecordType.A,
               dnsTtl: Duration.seconds(10),
               container: this.container,
-              containerPort: spec.port,
+              containerPort: main.port,
             },
           }
         : {}),

@@ -11,7 +11,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import { loadWeightedRoute, PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { loadTopology, TOPOLOGY_PATH } from '../../contracts/topology.ts';
-import { DISCOVERY_NAMESPACE, SERVICES, type ServiceSpec } from '../catalog.ts';
+import { DISCOVERY_NAMESPACE, listenerFor, SERVICES, type ServiceSpec } from '../catalog.ts';
 import { Alarms } from './alarms.ts';
 import { CanaryRouting } from './canary-routing.ts';
 import { Database } from './database.ts';
@@ -115,11 +115,13 @@ export class PayMeshStack extends Stack {
       });
       database.allowFrom(service.securityGroup);
       this.services.set(spec.name, service);
-      for (const alias of spec.discoveryNames.slice(1)) {
+      // Cloud Map registers one name per ECS service; the service's other names point at it.
+      const [registered, ...aliases] = spec.listeners.flatMap((l) => l.discoveryNames);
+      for (const alias of aliases) {
         new route53.CnameRecord(this, `Alias-${alias}`, {
           zone,
           recordName: `${alias}.${DISCOVERY_NAMESPACE}`,
-          domainName: `${spec.discoveryNames[0]}.${DISCOVERY_NAMESPACE}`,
+          domainName: `${registered}.${DISCOVERY_NAMESPACE}`,
           ttl: Duration.seconds(60),
         });
       }
@@ -133,9 +135,9 @@ export class PayMeshStack extends Stack {
           routedClients.push(caller.securityGroup);
           continue;
         }
-        const callee = [...this.services.values()].find((s) => s.spec.discoveryNames.some((d) => `${d}.${DISCOVERY_NAMESPACE}` === name));
-        if (!callee) throw new Error(`${caller.spec.name} calls ${name}, which no PayMesh service answers`);
-        callee.securityGroup.addIngressRule(caller.securityGroup, ec2.Port.tcp(callee.spec.port), `${name} from ${caller.spec.name}`);
+        const found = listenerFor(name, specs);
+        if (!found) throw new Error(`${caller.spec.name} calls ${name}, which no PayMesh service answers`);
+        this.services.get(found.service.name)!.securityGroup.addIngressRule(caller.securityGroup, ec2.Port.tcp(found.listener.port), `${name} from ${caller.spec.name}`);
       }
     }
 
@@ -186,10 +188,11 @@ export class PayMeshStack extends Stack {
     } else {
       listener = loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP });
     }
+    const main = service.spec.listeners[0]!;
     listener.addTargets(service.spec.name, {
-      port: service.spec.port,
+      port: main.port,
       protocol: elbv2.ApplicationProtocol.HTTP,
-      targets: [service.service.loadBalancerTarget({ containerName: service.spec.name, containerPort: service.spec.port })],
+      targets: [service.service.loadBalancerTarget({ containerName: service.spec.name, containerPort: main.port })],
       healthCheck: { path: '/healthz', interval: Duration.seconds(15), healthyHttpCodes: '200' },
       deregistrationDelay: Duration.seconds(30),
     });

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp, type PayMeshContext } from '../lib/app.ts';
+import type { PayMeshStack } from '../lib/paymesh-stack.ts';
+
+export interface Resource {
+  Type: string;
+  Properties: Record<string, any>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+}
+
+export interface Synthesized {
+  stack: PayMeshStack;
+  template: Template;
+  /** The template as plain JSON. */
+  json: { Resources: Record<string, Resource>; Parameters?: Record<string, unknown>; Outputs?: Record<string, unknown> };
+  /** Removes the temporary cloud assembly. */
+  cleanup(): void;
+}
+
+/**
+ * Synthesizes one environment's stack into a temporary directory, with no
+ * credentials and no network, exactly as `npm run infra:synth` does.
+ * CloudFormation schema validation is off unless asked for: it costs seconds
+ * and the snapshot test runs it.
+ */
+export function synthesize(environment: 'dev' | 'prod', context: PayMeshContext = {}, options: { validate?: boolean } = {}): Synthesized {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'paymesh-cdk-'));
+  const { app, stacks } = buildApp({ outdir, context: { environment, ...context }, validate: options.validate ?? false });
+  const stack = stacks[0]!;
+  const template = Template.fromStack(stack);
+  return { stack, template, json: template.toJSON() as Synthesized['json'], cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+export function resourcesOfType(json: Synthesized['json'], type: string): Array<[string, Resource]> {
+  return Object.entries(json.Resources).filter(([, r]) => r.Type === type);
+}
+
+/** Queue names by logical id, to read ARNs (`Fn::GetAtt [id, Arn]`) back as names. */
+export function queueNamesById(json: Synthesized['json']): Map<string, string> {
+  return new Map(resourcesOfType(json, 'AWS::SQS::Queue').map(([id, r]) => [id, r.Properties.QueueName as string]));
+}
+
+/** The logical id a `Ref` or `Fn::GetAtt` points at. */
+export function refId(value: unknown): string | undefined {
+  const v = value as { Ref?: string; 'Fn::GetAtt'?: [string, string] } | undefined;
+  return v?.Ref ?? v?.['Fn::GetAtt']?.[0];
+}
+
+/** The ECS task definition whose main container runs `service` (by its SERVICE setting). */
+export function taskDefinitionOf(json: Synthesized['json'], service: string): [string, Resource] {
+  const found = resourcesOfType(json, 'AWS::ECS::TaskDefinition').find(([, r]) =>
+    (r.Properties.ContainerDefinitions as Array<{ Environment?: Array<{ Name: string; Value: unknown }> }>).some((c) =>
+      c.Environment?.some((e) => e.Name === 'SERVICE' && e.Value === service),
+    ),
+  );
+  if (!found) throw new Error(`no task definition runs ${service}`);
+  return found;
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+/** Every IAM statement granted to the task role of `service`'s tasks. */
+export function taskRoleStatements(json: Synthesized['json'], service: string): Statement[] {
+  const [, task] = taskDefinitionOf(json, service);
+  const roleId = refId(task.Properties.TaskRoleArn);
+  return resourcesOfType(json, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => refId(r) === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
+export const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
