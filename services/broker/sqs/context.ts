@@ -13,6 +13,8 @@ export interface SqsDeps {
   readonly accountId: string;
   readonly region: string;
   readonly log: Logger;
+  /** Epoch milliseconds; tests move it forward to see retention and deduplication windows end. */
+  readonly clock: () => number;
 }
 
 /** Per request: how the caller reached the broker (queue URLs use it) and who it is. */

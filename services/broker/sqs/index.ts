@@ -70,7 +70,10 @@ export interface SqsContext {
   log: Logger;
 }
 
-export type SqsOptions = Partial<HousekeepingTiming>;
+export type SqsOptions = Partial<HousekeepingTiming> & {
+  /** Epoch milliseconds; tests may move it forward. */
+  clock?: () => number;
+};
 
 export type Sqs = QueueDelivery & {
   /** Answers AmazonSQS.<action> with the JSON protocol's response shape; throws AwsError with SQS's codes. */
@@ -88,11 +91,12 @@ export type Sqs = QueueDelivery & {
  */
 export function createSqs(ctx: SqsContext, options: SqsOptions = {}): Sqs {
   const log = ctx.log.child({ component: 'sqs' });
-  const store = new Store(ctx.database, log);
+  const { clock = Date.now, ...timing } = options;
+  const store = new Store(ctx.database, log, clock);
   const registry = new QueueRegistry(ctx.region, ctx.accountId);
-  const waiters = new Waiters();
-  const deps: SqsDeps = { store, registry, waiters, accountId: ctx.accountId, region: ctx.region, log };
-  const housekeeping = new Housekeeping(deps, { ...DEFAULT_HOUSEKEEPING, ...definedOnly(options) });
+  const waiters = new Waiters(clock);
+  const deps: SqsDeps = { store, registry, waiters, accountId: ctx.accountId, region: ctx.region, log, clock };
+  const housekeeping = new Housekeeping(deps, { ...DEFAULT_HOUSEKEEPING, ...definedOnly(timing) });
   store.onRollback = () => store.runAlone((tx) => registry.load(tx.sql));
 
   return {

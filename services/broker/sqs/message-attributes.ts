@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { AwsError } from '../aws-error.ts';
 import { invalidParameterValue } from './errors.ts';
 
 /** A message attribute as the JSON protocol carries it; BinaryValue is base64. */
@@ -182,8 +181,4 @@ export function readTraceHeader(raw: unknown): string | undefined {
     trace = v.StringValue;
   }
   return trace;
-}
-
-export function assertNever(message: string): never {
-  throw new AwsError('InternalError', message, 500, 'Receiver');
 }

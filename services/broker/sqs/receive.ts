@@ -230,14 +230,14 @@ export async function receiveMessage(deps: SqsDeps, input: Input, ctx: RequestCo
   const systemNames = readSystemAttributeNames(input);
   const attributeNames = optionalStringList(input, 'MessageAttributeNames');
 
-  const deadline = Date.now() + waitSeconds * 1000;
+  const deadline = deps.clock() + waitSeconds * 1000;
   for (;;) {
     const outcome = await deps.store.run((tx) => receiveOnce(tx, deps, queue.id, { max, visibilityTimeout }));
     if (outcome.gone) throw queueDoesNotExist();
     if (outcome.messages.length > 0) {
       return { Messages: outcome.messages.map((m) => render(queue, m, systemNames, attributeNames)) };
     }
-    const now = Date.now();
+    const now = deps.clock();
     if (now >= deadline || ctx.signal?.aborted) return {};
     await deps.waiters.wait(queue.id, Math.min(deadline, outcome.nextVisibleAt ?? deadline), ctx.signal);
     if (ctx.signal?.aborted) return {};

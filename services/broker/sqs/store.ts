@@ -60,9 +60,12 @@ export class Store {
   /** Called after a rolled-back group, before its units are retried one by one. */
   onRollback: () => Promise<void> | void = () => {};
 
-  constructor(database: BrokerDatabase, log: Logger) {
+  private readonly clock: () => number;
+
+  constructor(database: BrokerDatabase, log: Logger, clock: () => number = Date.now) {
     this.database = database;
     this.log = log;
+    this.clock = clock;
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -141,7 +144,7 @@ export class Store {
       const values: unknown[] = [];
       try {
         for (const unit of group) {
-          const tx: Tx = { sql, now: Date.now(), afterCommit: (hook) => void hooks.push(hook) };
+          const tx: Tx = { sql, now: this.clock(), afterCommit: (hook) => void hooks.push(hook) };
           values.push(await unit.work(tx));
         }
         await sql.run('COMMIT');

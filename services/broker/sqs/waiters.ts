@@ -9,6 +9,11 @@
 export class Waiters {
   private readonly byQueue = new Map<number, Set<() => void>>();
   private closed = false;
+  private readonly clock: () => number;
+
+  constructor(clock: () => number = Date.now) {
+    this.clock = clock;
+  }
 
   /** Resolves on notify, at `untilMs`, or when `signal` aborts, whichever comes first. */
   wait(queueId: number, untilMs: number, signal?: AbortSignal): Promise<void> {
@@ -27,7 +32,7 @@ export class Waiters {
         if (queueSet.size === 0 && this.byQueue.get(queueId) === queueSet) this.byQueue.delete(queueId);
         resolve();
       };
-      const timer = setTimeout(done, Math.max(0, untilMs - Date.now()));
+      const timer = setTimeout(done, Math.max(0, untilMs - this.clock()));
       signal?.addEventListener('abort', done, { once: true });
       queueSet.add(done);
     });
