@@ -2,17 +2,25 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
-import { GetQueueUrlCommand, SendMessageBatchCommand, type Message, type SendMessageBatchCommandInput, type SQSClient } from '@aws-sdk/client-sqs';
+import { after, before, test, type TestContext } from 'node:test';
+import { ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import pino from 'pino';
 import { AVRO_SUBJECTS, ENCODE_AS_AVRO_ATTRIBUTE, InvalidMessageError, parseAvroSchema, readAvroSchema } from '../contracts/avro.ts';
 import { checkTransactionDetail, transactionEventContract, type TransactionEvent } from '../contracts/avro-transaction-event.ts';
 import type { PaymentInitiatedMessage } from '../contracts/events.ts';
 import { decodePaymentInitiated, encodePaymentInitiated } from '../contracts/payment-messages.ts';
+import { QUEUES } from '../contracts/topology.ts';
 import { PayMeshError } from '../core/errors.ts';
+import { openDatabase } from '../storage/database.ts';
+import { migrateToLatest } from '../storage/migrate.ts';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
 import { AvroCodec, AvroQueuePublisher, frame, SchemaRegistryClient } from './avro-codec.ts';
+import { createEventBridgeClient, createSqsClient, type MessagingConfig } from './aws.ts';
+import { addToOutbox } from './outbox.ts';
+import { OutboxRelay } from './outbox-relay.ts';
+import { outboxInboxMigration, type OutboxTables } from './outbox-schema.ts';
+import { toReceived, type ReceivedMessage } from './queue-consumer.ts';
 import { QueueDirectory } from './queue-directory.ts';
-import { toReceived } from './queue-consumer.ts';
 
 /*
  * The codec against a real schema registry: its own process on a loopback
@@ -22,6 +30,7 @@ import { toReceived } from './queue-consumer.ts';
  */
 
 const REGISTRY_MAIN = path.join(import.meta.dirname, '..', 'services', 'schema-registry', 'main.ts');
+const BROKER_MAIN = path.join(import.meta.dirname, '..', 'services', 'broker', 'main.ts');
 const V1 = 'transaction-event.v1.avsc';
 const V2 = 'transaction-event.v2.avsc';
 
@@ -218,55 +227,76 @@ test('once warm, a registry outage stops neither encoding nor decoding of known 
   await assert.rejects(cold.encode(event()), (err: unknown) => err instanceof PayMeshError && err.code === 'SCHEMA_REGISTRY_UNAVAILABLE');
 });
 
-/**
- * The embedded broker's SQS is not in this tree yet, so this stands in for
- * it: it answers GetQueueUrl and records what SendMessageBatch was given.
- */
-function recordingSqs(): { sqs: SQSClient; batches: SendMessageBatchCommandInput[] } {
-  const batches: SendMessageBatchCommandInput[] = [];
-  const sqs = {
-    async send(command: unknown) {
-      if (command instanceof GetQueueUrlCommand) return { QueueUrl: `http://queues.test/${command.input.QueueName}` };
-      if (command instanceof SendMessageBatchCommand) {
-        batches.push(command.input);
-        return { Successful: command.input.Entries!.map((e) => ({ Id: e.Id, MessageId: `sqs-${e.Id}` })), Failed: [] };
-      }
-      throw new Error(`unexpected command ${(command as object).constructor.name}`);
-    },
-  } as unknown as SQSClient;
-  return { sqs, batches };
-}
-
 function initiated(overrides: Partial<PaymentInitiatedMessage> = {}): PaymentInitiatedMessage {
   return { event_type: 'payment_initiated', transaction_id: 'pay-9', sender_id: 'alice', receiver_id: 'bob', amount: 42.1, amount_minor: '4210', currency: 'USD', timestamp: 1_700_000_000_000, metadata: { accepted_by: 'v1' }, ...overrides };
 }
 
-test("the relay's publisher sends payment_initiated drafts as Avro and everything else unchanged", async () => {
-  const url = registryUrl();
-  const events = codec(url);
-  const { sqs, batches } = recordingSqs();
-  const publisher = new AvroQueuePublisher(sqs, new QueueDirectory(sqs), [events]);
+/** The embedded broker as its own process, with the topology applied and its own SQLite file. */
+async function startBroker(t: TestContext): Promise<MessagingConfig> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'paymesh-avro-broker-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { DATA_DIR: dir, BROKER_PORT: '0', DATABASE_URL: '', BROKER_DATABASE_URL: '' };
+  const broker = await spawnService(BROKER_MAIN, env, (line) => (typeof line.address === 'string' ? line.address : undefined));
+  t.after(() => broker.kill());
+  return { region: 'us-east-1', endpoint: `http://${broker.ready}`, embedded: true };
+}
 
+test("payment_initiated leaves the outbox as Avro through the relay, and a seed client's JSON on the same queue is read too", async (t) => {
+  const url = registryUrl();
+  const messaging = await startBroker(t);
+  const sqs = createSqsClient(messaging);
+  const eventBridge = createEventBridgeClient(messaging);
+  t.after(() => (sqs.destroy(), eventBridge.destroy()));
+  const dir = mkdtempSync(path.join(tmpdir(), 'paymesh-avro-outbox-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const database = await openDatabase<OutboxTables>({ kind: 'sqlite', file: path.join(dir, 'outbox.db') });
+  t.after(() => database.close());
+  await migrateToLatest(database.db, { '0001_outbox': outboxInboxMigration });
+
+  // What the payment service writes in its transaction: the checked JSON draft, plus a plain JSON message and a corrupted draft.
   const draft = encodePaymentInitiated(initiated());
   assert.equal(draft.attributes[ENCODE_AS_AVRO_ATTRIBUTE], AVRO_SUBJECTS.transactionEvent.subject);
-  const badDraft = { body: draft.body.replace('"amount":42.1', '"amount":42.2'), attributes: draft.attributes };
-  const result = await publisher.sendBatch('payment-processing', [
-    { body: draft.body, eventType: 'payment_initiated', priority: 'high', attributes: draft.attributes, messageId: 'outbox-1' },
-    { body: '{"plain":"json"}', eventType: 'something_else', attributes: { content_type: 'application/json' }, messageId: 'outbox-2' },
-    { body: badDraft.body, eventType: 'payment_initiated', attributes: badDraft.attributes, messageId: 'outbox-3' },
+  const queue = QUEUES.paymentProcessing;
+  const [, , corruptedId] = await addToOutbox(database.db, [
+    { queueMessage: { queue, body: draft.body, eventType: 'payment_initiated', priority: 'high', attributes: draft.attributes } },
+    { queueMessage: { queue, body: '{"plain":"json"}', eventType: 'something_else', attributes: { content_type: 'application/json' } } },
+    { queueMessage: { queue, body: draft.body.replace('"amount":42.1', '"amount":42.2'), eventType: 'payment_initiated', attributes: draft.attributes } },
   ]);
-  assert.deepEqual(result.sent, ['outbox-1', 'outbox-2']);
-  assert.deepEqual(result.failed.map((f) => [f.messageId, f.code, f.senderFault]), [['outbox-3', 'INVALID_MESSAGE', true]], 'a bad draft fails alone');
+  const directory = new QueueDirectory(sqs);
+  const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [codec(url)]), eventBridge, log: pino({ level: 'silent' }), service: 'avro-test' });
+  assert.equal((await relay.relayOnce()).sent, 2);
+  const held = await database.db.selectFrom('outbox').select(['id', 'last_error']).where('sent_at', 'is', null).execute();
+  assert.deepEqual(held.map((r) => r.id), [corruptedId], 'a corrupted draft is held back alone, for the relay to retry and operators to see');
+  assert.match(held[0]!.last_error ?? '', /INVALID_MESSAGE/);
 
-  const [avroEntry, plainEntry] = batches[0]!.Entries!;
-  const attributes = Object.fromEntries(Object.entries(avroEntry!.MessageAttributes!).map(([k, v]) => [k, v.StringValue]));
-  assert.deepEqual(attributes, { event_type: 'payment_initiated', priority: 'high', message_id: 'outbox-1', content_type: 'application/vnd.paymesh.avro' });
-  assert.equal(Buffer.from(avroEntry!.MessageBody!, 'base64').readUInt8(0), 0);
-  assert.equal(plainEntry!.MessageBody, '{"plain":"json"}');
+  // A seed-style client sends straight to the queue: json.dumps body, only the seed's attributes.
+  const queueUrl = await directory.url(queue);
+  await sqs.send(
+    new SendMessageCommand({
+      QueueUrl: queueUrl,
+      MessageBody: seedBody(),
+      MessageAttributes: { event_type: { DataType: 'String', StringValue: 'payment_initiated' }, priority: { DataType: 'String', StringValue: 'high' } },
+    }),
+  );
 
-  // What a consumer gets back from the queue decodes to the message the payment service wrote.
-  const received = toReceived({ MessageId: 'm-1', Body: avroEntry!.MessageBody, MessageAttributes: avroEntry!.MessageAttributes } as Message);
-  assert.deepEqual(await decodePaymentInitiated(codec(url), received), initiated());
+  const received: ReceivedMessage[] = [];
+  while (received.length < 3) {
+    const batch = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }));
+    received.push(...(batch.Messages ?? []).map(toReceived));
+  }
+  const byType = (type: string | undefined) => received.filter((m) => m.attributes.content_type === type);
+  const [avroMessage] = byType('application/vnd.paymesh.avro');
+  assert.ok(avroMessage, 'the draft went out as Avro');
+  assert.equal(avroMessage.attributes[ENCODE_AS_AVRO_ATTRIBUTE], undefined, 'the draft-only marker does not travel');
+  assert.deepEqual([avroMessage.eventType, avroMessage.attributes.priority], ['payment_initiated', 'high']);
+  assert.equal(Buffer.from(avroMessage.body, 'base64').readUInt8(0), 0);
+  assert.equal(byType('application/json')[0]?.body, '{"plain":"json"}', 'messages without the marker are sent as they are');
+
+  // A consumer that has never seen the writer schema reads both kinds of payment_initiated.
+  const consumer = codec(url);
+  assert.deepEqual(await decodePaymentInitiated(consumer, avroMessage), initiated());
+  const fromSeed = await decodePaymentInitiated(consumer, byType(undefined)[0]!);
+  assert.deepEqual([fromSeed.transaction_id, fromSeed.amount_minor, fromSeed.currency], ['pay-seed', '1025', 'USD']);
 });
 
 test('drafts are checked when written, so a wrong payment_initiated never enters the outbox', () => {
