@@ -30,6 +30,8 @@ const KNOWN: KnownService[] = [
   { name: 'audit-service.paypal.local', dnsPort: 8000, localPort: 8005, protocol: 'http', env: 'AUDIT_SERVICE_URL' },
   { name: 'schema-registry.paypal.local', dnsPort: 8081, localPort: 8006, protocol: 'http', env: 'SCHEMA_REGISTRY_URL' },
   { name: 'wallet-service.paypal.local', dnsPort: 50051, localPort: 50051, protocol: 'grpc', env: 'WALLET_SERVICE_ADDRESS' },
+  // The wallet's GraphQL subgraph: an HTTP listener of the wallet service, beside its gRPC port.
+  { name: 'wallet-graphql.paypal.local', dnsPort: 8007, localPort: 8007, protocol: 'http', env: 'WALLET_GRAPHQL_URL' },
 ];
 
 export class ServiceResolver {

@@ -1,10 +1,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadWalletService } from '../../contracts/wallet-grpc.ts';
-import { openDatabase, type Database } from '../../storage/database.ts';
+import { openDatabase, sql, type Database } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { WalletConfig } from './config.ts';
+import { startWalletGraphQL, type WalletGraphQLServer } from './graphql.ts';
 import { createWalletHandlers } from './grpc-handlers.ts';
 import { WalletLedger } from './ledger.ts';
 import { walletMigrations } from './migrations/index.ts';
@@ -15,6 +16,8 @@ export interface WalletService {
   readonly database: Database<WalletSchema>;
   /** The bound address, e.g. 127.0.0.1:50051. */
   readonly address: string;
+  /** http://host:port of the GraphQL subgraph listener (path /graphql), when configured. */
+  readonly graphqlAddress: string | undefined;
   stop(): Promise<void>;
 }
 
@@ -40,6 +43,17 @@ export async function startWalletService(config: WalletConfig, log: Logger): Pro
     ),
   );
 
+  let graphql: WalletGraphQLServer | undefined;
+  if (config.graphql) {
+    try {
+      graphql = await startWalletGraphQL(ledger, config.graphql, log, async () => void (await sql`select 1`.execute(database.db)));
+    } catch (err) {
+      server.forceShutdown();
+      await database.close();
+      throw err;
+    }
+  }
+
   // Expired holds go back to available even if no saga ever comes back for them.
   let sweeping: Promise<unknown> = Promise.resolve();
   const sweeper = setInterval(() => {
@@ -54,8 +68,10 @@ export async function startWalletService(config: WalletConfig, log: Logger): Pro
     ledger,
     database,
     address: `${config.host}:${port}`,
+    graphqlAddress: graphql?.address,
     async stop() {
       clearInterval(sweeper);
+      await graphql?.stop();
       health.setStatus('', 'NOT_SERVING');
       await new Promise<void>((resolve) => {
         const force = setTimeout(() => server.forceShutdown(), 5000);

@@ -7,16 +7,24 @@ export interface WalletConfig {
   database: DatabaseConfig;
   holdTtlSeconds: number;
   holdSweepIntervalMs: number;
+  /** The HTTP listener for the GraphQL subgraph; absent: gRPC only. */
+  graphql?: { host: string; port: number };
 }
 
 export function walletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WalletConfig {
   const read = new ConfigReader(env);
+  const grpcPort = read.port('WALLET_GRPC_PORT', 50051);
   const config: WalletConfig = {
     host: read.string('WALLET_GRPC_HOST', '127.0.0.1'),
-    port: read.port('WALLET_GRPC_PORT', 50051),
+    port: grpcPort,
     database: databaseConfigFromEnv('wallet', env),
     holdTtlSeconds: read.int('WALLET_HOLD_TTL_SECONDS', 900, 1, 7 * 24 * 3600),
     holdSweepIntervalMs: read.int('WALLET_HOLD_SWEEP_INTERVAL_MS', 1000, 50, 3_600_000),
+    graphql: {
+      host: read.string('WALLET_GRAPHQL_HOST', '127.0.0.1'),
+      // An instance on an ephemeral gRPC port (a test's) takes an ephemeral GraphQL port too, not the shared 8007.
+      port: read.port('WALLET_GRAPHQL_PORT', grpcPort === 0 ? 0 : 8007),
+    },
   };
   read.done('wallet');
   return config;

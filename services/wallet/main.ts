@@ -9,7 +9,10 @@ import { userEventsHandler } from './user-events.ts';
 const log = createLogger('wallet');
 const config = walletConfigFromEnv();
 const service = await startWalletService(config, log);
-log.info({ address: service.address, database: config.database.kind }, `wallet gRPC listening on ${service.address}`);
+log.info(
+  { address: service.address, graphql: service.graphqlAddress, database: config.database.kind },
+  `wallet gRPC listening on ${service.address}${service.graphqlAddress ? `, GraphQL subgraph on ${service.graphqlAddress}/graphql` : ''}`,
+);
 
 // New users' first wallets come from `User registered` events on the wallet's own queue.
 const sqs = process.env.WALLET_CONSUMERS === 'off' ? undefined : createSqsClient(messagingConfigFromEnv());
