@@ -11,6 +11,7 @@ import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
+import { mountTransactionSubgraph } from './graphql.ts';
 import { recordTransactionEvent } from './record.ts';
 import { transactionRoutes } from './routes.ts';
 import { transactionMigrations, type TransactionSchema } from './schema.ts';
@@ -47,6 +48,7 @@ export async function startTransactionService(config: TransactionConfig, log: Lo
   await migrateToLatest(database.db, transactionMigrations);
   const app = createHttpApp({ log, ready: async () => void (await sql`select 1`.execute(database.db)) });
   transactionRoutes(app, database.db);
+  await mountTransactionSubgraph(app, database.db, log);
   const address = await app.listen({ host: config.host, port: config.port });
 
   const sqs = createSqsClient(messaging);

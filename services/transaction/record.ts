@@ -34,6 +34,8 @@ export async function recordTransactionEvent(db: Kysely<TransactionSchema>, even
           id: detail.transaction_id,
           sender_id: detail.sender_id,
           receiver_id: detail.receiver_id,
+          sender_wallet_id: detail.sender_wallet_id || null,
+          receiver_wallet_id: detail.receiver_wallet_id || null,
           // Seed-style events carry only the double amount: it must convert exactly.
           amount: detail.amount_minor ? BigInt(detail.amount_minor) : fromDouble(detail.amount, detail.currency),
           currency: detail.currency,
@@ -44,12 +46,22 @@ export async function recordTransactionEvent(db: Kysely<TransactionSchema>, even
           updated_at: now,
         })
         .execute();
-    } else if ((RANK[status] ?? 0) >= (RANK[existing.status] ?? 0) && !(existing.status === 'completed' || existing.status === 'failed')) {
-      await trx
-        .updateTable('transactions')
-        .set({ status, updated_at: now, ...(detail.reason ? { reason: detail.reason } : {}) })
-        .where('id', '=', detail.transaction_id)
-        .execute();
+    } else {
+      if ((RANK[status] ?? 0) >= (RANK[existing.status] ?? 0) && !(existing.status === 'completed' || existing.status === 'failed')) {
+        await trx
+          .updateTable('transactions')
+          .set({ status, updated_at: now, ...(detail.reason ? { reason: detail.reason } : {}) })
+          .where('id', '=', detail.transaction_id)
+          .execute();
+      }
+      // The first event seen may have lacked wallet ids (a seed-style event): take them from any later one.
+      const walletIds = {
+        ...(!existing.sender_wallet_id && detail.sender_wallet_id ? { sender_wallet_id: detail.sender_wallet_id } : {}),
+        ...(!existing.receiver_wallet_id && detail.receiver_wallet_id ? { receiver_wallet_id: detail.receiver_wallet_id } : {}),
+      };
+      if (Object.keys(walletIds).length > 0) {
+        await trx.updateTable('transactions').set(walletIds).where('id', '=', detail.transaction_id).execute();
+      }
     }
     await trx
       .insertInto('transaction_events')

@@ -6,6 +6,9 @@ export interface TransactionRow {
   id: string;
   sender_id: string;
   receiver_id: string;
+  /** From the events' sender_wallet_id / receiver_wallet_id; null on rows recorded before 0003 or from events without them. */
+  sender_wallet_id: string | null;
+  receiver_wallet_id: string | null;
   amount: bigint;
   currency: string;
   status: string;
@@ -59,7 +62,18 @@ const transactions: Migration = {
   },
 };
 
+/** Which wallets a payment moved money between, so a wallet can list its own transactions (Wallet.transactions). */
+const walletIds: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('transactions').addColumn('sender_wallet_id', 'text').execute();
+    await db.schema.alterTable('transactions').addColumn('receiver_wallet_id', 'text').execute();
+    await db.schema.createIndex('transactions_sender_wallet').on('transactions').columns(['sender_wallet_id', 'created_at']).execute();
+    await db.schema.createIndex('transactions_receiver_wallet').on('transactions').columns(['receiver_wallet_id', 'created_at']).execute();
+  },
+};
+
 export const transactionMigrations: Record<string, Migration> = {
   '0001_outbox_inbox': outboxInboxMigration,
   '0002_transactions': transactions,
+  '0003_transaction_wallet_ids': walletIds,
 };
