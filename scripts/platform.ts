@@ -12,11 +12,18 @@ import path from 'node:path';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
 import { availableServices, type ServiceDefinition } from './services.ts';
 
-/** Where each service takes its port from, and the discovery variables that point others at it. */
-const WIRING: Record<string, { portEnv: string; url: (port: number) => Record<string, string> }> = {
+/**
+ * Where each service takes its port from, and the discovery variables that point others at it.
+ * `extraPorts`: further listeners of the same process (port variable → discovery variables).
+ */
+const WIRING: Record<string, { portEnv: string; url: (port: number) => Record<string, string>; extraPorts?: Record<string, (port: number) => Record<string, string>> }> = {
   broker: { portEnv: 'BROKER_PORT', url: (p) => ({ PAYMESH_BROKER_URL: `http://127.0.0.1:${p}` }) },
   'schema-registry': { portEnv: 'SCHEMA_REGISTRY_PORT', url: (p) => ({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${p}` }) },
-  wallet: { portEnv: 'WALLET_GRPC_PORT', url: (p) => ({ WALLET_SERVICE_ADDRESS: `127.0.0.1:${p}` }) },
+  wallet: {
+    portEnv: 'WALLET_GRPC_PORT',
+    url: (p) => ({ WALLET_SERVICE_ADDRESS: `127.0.0.1:${p}` }),
+    extraPorts: { WALLET_GRAPHQL_PORT: (p) => ({ WALLET_GRAPHQL_URL: `http://127.0.0.1:${p}` }) },
+  },
   user: { portEnv: 'USER_PORT', url: (p) => ({ USER_SERVICE_URL: `http://127.0.0.1:${p}`, ACCOUNT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
   payment: { portEnv: 'PAYMENT_PORT', url: (p) => ({ PAYMENT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
   'payment-v2': { portEnv: 'PAYMENT_PORT', url: (p) => ({ PAYMENT_SERVICE_V2_URL: `http://127.0.0.1:${p}` }) },
@@ -71,6 +78,10 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     const port = await freePort();
     ports.set(definition.name, port);
     Object.assign(env, wiring.url(port));
+    for (const [portEnv, url] of Object.entries(wiring.extraPorts ?? {})) {
+      const extra = await freePort();
+      Object.assign(env, { [portEnv]: String(extra) }, url(extra));
+    }
   }
   const processes = new Map<string, ServiceProcess>();
 
