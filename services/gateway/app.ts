@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import { installProblemHandler } from '../../core/http-problem.ts';
 import { registry } from '../../observability/metrics.ts';
 import type { GatewayDeps } from './deps.ts';
+import { registerGraphQL } from './graphql.ts';
 import { accountRoutes } from './routes/account.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -55,6 +56,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   paymentRoutes(app, deps);
   transactionRoutes(app, deps);
   await notificationRoutes(app, deps);
+  if (deps.graphql) await registerGraphQL(app, { tokens: deps.tokens, log: deps.log, config: deps.graphql });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));

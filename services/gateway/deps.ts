@@ -5,6 +5,7 @@ import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
 import type { TokenIssuer } from './auth.ts';
+import type { GatewayGraphQLConfig } from './graphql.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import type { LiveNotifications } from './live-notifications.ts';
 import type { WeightedRouter } from './weighted-router.ts';
@@ -24,4 +25,6 @@ export interface GatewayDeps {
   paymentClients: (node: string) => PaymentClient;
   rateLimitPerMinute: number;
   bodyLimitBytes: number;
+  /** The federated graph at /graphql; absent: no /graphql. */
+  graphql?: GatewayGraphQLConfig;
 }

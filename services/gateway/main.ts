@@ -12,6 +12,7 @@ import { migrateToLatest } from '../../storage/migrate.ts';
 import { buildGateway } from './app.ts';
 import { resolveJwtSecret, TokenIssuer } from './auth.ts';
 import { gatewayConfigFromEnv } from './config.ts';
+import { gatewayGraphQLConfigFromEnv } from './graphql.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { LiveNotifications } from './live-notifications.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
@@ -51,6 +52,7 @@ const app = await buildGateway({
   },
   rateLimitPerMinute: config.rateLimitPerMinute,
   bodyLimitBytes: config.bodyLimitBytes,
+  graphql: gatewayGraphQLConfigFromEnv(resolver),
 });
 const address = await app.listen({ host: config.host, port: config.port });
 live.start();

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { NotificationClient } from '../../../clients/notification-client.ts';
+import { PaymentClient } from '../../../clients/payment-client.ts';
+import { TransactionClient } from '../../../clients/transaction-client.ts';
+import { UserClient } from '../../../clients/user-client.ts';
+import { WalletClient } from '../../../clients/wallet-client.ts';
+import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
+import { createHttpApp } from '../../../core/http-app.ts';
+import { toDouble } from '../../../core/money.ts';
+import { openDatabase } from '../../../storage/database.ts';
+import { migrateToLatest } from '../../../storage/migrate.ts';
+import { startTransactionService, type TransactionService } from '../../transaction/app.ts';
+import { recordTransactionEvent } from '../../transaction/record.ts';
+import { mountUserSubgraph, type UserProfile } from '../../user/graphql.ts';
+import { startWalletService, type WalletService } from '../../wallet/app.ts';
+import { buildGateway } from '../app.ts';
+import { TokenIssuer } from '../auth.ts';
+import type { GatewayGraphQLConfig } from '../graphql.ts';
+import { IdempotencyStore } from '../idempotency.ts';
+import { LiveNotifications } from '../live-notifications.ts';
+import { gatewayMigrations, type GatewaySchema } from '../migrations/index.ts';
+
+/*
+ * The three subgraphs and the gateway, each a real server on a loopback port:
+ * the wallet service (gRPC plus its GraphQL listener) and the transaction
+ * service started in-process on temporary SQLite files, and the user subgraph
+ * on its own Fastify app over an in-memory directory of users (the user
+ * service's store is being built elsewhere). The gateway composes the
+ * supergraph from the contract SDL and fetches from the subgraphs over HTTP.
+ */
+
+export const silent = pino({ level: 'silent' });
+export const JWT_SECRET = 'graphql-test-secret-of-at-least-32-bytes';
+
+export interface Person {
+  profile: UserProfile;
+  token: string;
+}
+
+export interface GraphQLPlatform {
+  gatewayUrl: string;
+  wallet: WalletService;
+  transaction: TransactionService;
+  tokens: TokenIssuer;
+  /** A signed-up user with a wallet per currency (no money yet). */
+  person(name: string, currencies?: string[]): Promise<Person & { wallets: Record<string, string> }>;
+  fund(walletId: string, minor: bigint): Promise<void>;
+  /** Moves money in the ledger and records the payment through the transaction service's own event handler. */
+  pay(from: { id: string; walletId: string }, to: { id: string; walletId: string }, minor: bigint, currency: string, status?: string): Promise<string>;
+  /** POST /graphql on the gateway; returns the HTTP status and the body. */
+  query(token: string | undefined, query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ status: number; body: GraphQLBody }>;
+  /** Stops a subgraph service (the gateway keeps running). */
+  stopTransactionService(): Promise<void>;
+}
+
+export interface GraphQLBody {
+  data?: Record<string, any> | null;
+  errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }>;
+}
+
+export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<GatewayGraphQLConfig, 'maxDepth' | 'maxCost' | 'introspection'>> = {}): Promise<GraphQLPlatform> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'paymesh-graphql-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+
+  const wallet = await startWalletService(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      database: { kind: 'sqlite', file: path.join(dir, 'wallet.db') },
+      holdTtlSeconds: 900,
+      holdSweepIntervalMs: 60_000,
+      graphql: { host: '127.0.0.1', port: 0 },
+    },
+    silent,
+  );
+  t.after(() => wallet.stop());
+
+  let transactionStopped = false;
+  const transaction = await startTransactionService(
+    { host: '127.0.0.1', port: 0, database: { kind: 'sqlite', file: path.join(dir, 'transaction.db') }, consumers: false },
+    silent,
+    // No consumers run, so the SQS client is never used.
+    { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', embedded: true },
+  );
+  t.after(() => (transactionStopped ? undefined : transaction.stop()));
+
+  const users = new Map<string, UserProfile>();
+  const userApp = createHttpApp({ log: silent });
+  await mountUserSubgraph(userApp, async (id) => users.get(id), silent);
+  const userAddress = await userApp.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => userApp.close());
+
+  const gatewayDb = await openDatabase<GatewaySchema>({ kind: 'sqlite', file: path.join(dir, 'gateway.db') });
+  t.after(() => gatewayDb.close());
+  await migrateToLatest(gatewayDb.db, gatewayMigrations);
+  const tokens = new TokenIssuer(JWT_SECRET, 900);
+  const walletClient = new WalletClient(wallet.address);
+  t.after(() => walletClient.close());
+  // Nothing listens on these: the GraphQL tests never call the REST routes that use them.
+  const nowhere = 'http://127.0.0.1:9';
+  const gateway: FastifyInstance = await buildGateway({
+    log: silent,
+    tokens,
+    idempotency: new IdempotencyStore(gatewayDb.db),
+    users: new UserClient(userAddress),
+    wallets: walletClient,
+    transactions: new TransactionClient(transaction.address),
+    notifications: new NotificationClient(nowhere),
+    live: new LiveNotifications(nowhere, silent),
+    paymentRouter: undefined,
+    paymentClients: (node) => new PaymentClient(nowhere, node),
+    rateLimitPerMinute: 100_000,
+    bodyLimitBytes: 65_536,
+    graphql: {
+      subgraphUrls: { user: `${userAddress}/graphql`, wallet: `${wallet.graphqlAddress}/graphql`, transaction: `${transaction.address}/graphql` },
+      introspection: limits.introspection ?? false,
+      maxDepth: limits.maxDepth ?? 8,
+      maxCost: limits.maxCost ?? 5000,
+      subgraphTimeoutMs: 5000,
+    },
+  });
+  const gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
+  t.after(() => gateway.close());
+
+  return {
+    gatewayUrl,
+    wallet,
+    transaction,
+    tokens,
+    async person(name, currencies = ['USD']) {
+      const id = randomUUID();
+      const profile: UserProfile = {
+        id,
+        email: `${name.toLowerCase()}-${id.slice(0, 8)}@example.com`,
+        first_name: name,
+        last_name: 'Tester',
+        default_currency: currencies[0]!,
+        created_at: new Date().toISOString(),
+      };
+      users.set(id, profile);
+      const wallets: Record<string, string> = {};
+      for (const currency of currencies) wallets[currency] = (await wallet.ledger.openWallet({ userId: id, currency })).id;
+      return { profile, token: await tokens.issue({ userId: id, role: 'user' }), wallets };
+    },
+    async fund(walletId, minor) {
+      await wallet.ledger.updateBalance({ walletId, amount: { minor }, idempotencyKey: `fund-${randomUUID()}` });
+    },
+    async pay(from, to, minor, currency, status = 'completed') {
+      const id = randomUUID();
+      if (status === 'completed') {
+        await wallet.ledger.transfer({ fromWalletId: from.walletId, toWalletId: to.walletId, amount: { minor }, idempotencyKey: `pay-${id}` });
+      }
+      const detail: TransactionEventDetail = {
+        transaction_id: id,
+        saga_id: id,
+        sender_id: from.id,
+        receiver_id: to.id,
+        amount: toDouble(minor, currency),
+        amount_minor: minor.toString(),
+        currency,
+        status,
+        timestamp: new Date().toISOString(),
+        sender_wallet_id: from.walletId,
+        receiver_wallet_id: to.walletId,
+      };
+      const detailType = status === 'completed' ? TRANSACTION_EVENTS.completed : TRANSACTION_EVENTS.failed;
+      await recordTransactionEvent(transaction.database.db, `event-${id}`, detailType, detail);
+      return id;
+    },
+    async query(token, query, variables, headers = {}) {
+      const response = await fetch(`${gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+        body: JSON.stringify({ query, ...(variables ? { variables } : {}) }),
+      });
+      return { status: response.status, body: (await response.json()) as GraphQLBody };
+    },
+    async stopTransactionService() {
+      transactionStopped = true;
+      await transaction.stop();
+    },
+  };
+}
