@@ -151,12 +151,12 @@ test('the public gateway is the only service behind an internet-facing load bala
 });
 
 test('the database is private, encrypted, TLS-only, and its password exists only in Secrets Manager', () => {
-  const [[, instance]] = resourcesOfType(dev.json, 'AWS::RDS::DBInstance') as [[string, { Properties: Record<string, any> }]];
+  const instance = resourcesOfType(dev.json, 'AWS::RDS::DBInstance')[0]![1];
   assert.equal(instance.Properties.Engine, 'postgres');
   assert.equal(instance.Properties.StorageEncrypted, true);
   assert.equal(instance.Properties.PubliclyAccessible, false);
   assert.match(JSON.stringify(instance.Properties.MasterUserPassword), /\{\{resolve:secretsmanager:/);
-  const [[, params]] = resourcesOfType(dev.json, 'AWS::RDS::DBParameterGroup') as [[string, { Properties: Record<string, any> }]];
+  const params = resourcesOfType(dev.json, 'AWS::RDS::DBParameterGroup')[0]![1];
   assert.equal(params.Properties.Parameters['rds.force_ssl'], '1');
   for (const [, secret] of resourcesOfType(dev.json, 'AWS::SecretsManager::Secret')) {
     assert.equal(secret.Properties.SecretString, undefined, 'no secret value in the template');
