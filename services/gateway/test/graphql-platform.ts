@@ -65,8 +65,13 @@ export interface GraphQLBody {
 }
 
 export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<GatewayGraphQLConfig, 'maxDepth' | 'maxCost' | 'introspection'>> = {}): Promise<GraphQLPlatform> {
+  // Undone last-first once the test ends: servers stop before their files go.
+  const undo: Array<() => unknown> = [];
+  t.after(async () => {
+    for (const step of undo.reverse()) await step();
+  });
   const dir = mkdtempSync(path.join(tmpdir(), 'paymesh-graphql-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  undo.push(() => rmSync(dir, { recursive: true, force: true }));
 
   const wallet = await startWalletService(
     {
@@ -79,7 +84,7 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
     },
     silent,
   );
-  t.after(() => wallet.stop());
+  undo.push(() => wallet.stop());
 
   let transactionStopped = false;
   const transaction = await startTransactionService(
@@ -88,20 +93,20 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
     // No consumers run, so the SQS client is never used.
     { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', embedded: true },
   );
-  t.after(() => (transactionStopped ? undefined : transaction.stop()));
+  undo.push(() => (transactionStopped ? undefined : transaction.stop()));
 
   const users = new Map<string, UserProfile>();
   const userApp = createHttpApp({ log: silent });
   await mountUserSubgraph(userApp, async (id) => users.get(id), silent);
   const userAddress = await userApp.listen({ host: '127.0.0.1', port: 0 });
-  t.after(() => userApp.close());
+  undo.push(() => userApp.close());
 
   const gatewayDb = await openDatabase<GatewaySchema>({ kind: 'sqlite', file: path.join(dir, 'gateway.db') });
-  t.after(() => gatewayDb.close());
+  undo.push(() => gatewayDb.close());
   await migrateToLatest(gatewayDb.db, gatewayMigrations);
   const tokens = new TokenIssuer(JWT_SECRET, 900);
   const walletClient = new WalletClient(wallet.address);
-  t.after(() => walletClient.close());
+  undo.push(() => walletClient.close());
   // Nothing listens on these: the GraphQL tests never call the REST routes that use them.
   const nowhere = 'http://127.0.0.1:9';
   const gateway: FastifyInstance = await buildGateway({
@@ -126,7 +131,7 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
     },
   });
   const gatewayUrl = await gateway.listen({ host: '127.0.0.1', port: 0 });
-  t.after(() => gateway.close());
+  undo.push(() => gateway.close());
 
   return {
     gatewayUrl,
