@@ -14,6 +14,8 @@ export interface BrokerDatabase {
    * SQLite connection (see sqs/store.ts). Absent on PostgreSQL.
    */
   readonly sqlite: DatabaseSync | undefined;
+  /** The SQLite file (its WAL is `<file>-wal`); absent on PostgreSQL. */
+  readonly sqliteFile: string | undefined;
   close(): Promise<void>;
 }
 
@@ -27,10 +29,10 @@ export interface BrokerDatabase {
 export async function openBrokerDatabase(config: DatabaseConfig): Promise<BrokerDatabase> {
   if (config.kind === 'postgres') {
     const database = await openDatabase<any>(config);
-    return { db: database.db, dialect: 'postgres', sqlite: undefined, close: () => database.close() };
+    return { db: database.db, dialect: 'postgres', sqlite: undefined, sqliteFile: undefined, close: () => database.close() };
   }
   if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
   const handle = new NodeSqliteDatabase(config.file);
   const db = new Kysely<any>({ dialect: new NodeSqliteDialect(handle) });
-  return { db, dialect: 'sqlite', sqlite: handle.raw, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', sqlite: handle.raw, sqliteFile: config.file, close: () => db.destroy() };
 }

@@ -2,6 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { BrokerDatabase } from '../database.ts';
+import { WalSync } from './wal-sync.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -61,11 +62,16 @@ export class Store {
   onRollback: () => Promise<void> | void = () => {};
 
   private readonly clock: () => number;
+  /** SQLite on a file: commits are acknowledged after an fsync of the WAL off the event loop (wal-sync.ts). */
+  private readonly walSync: WalSync | undefined;
+  private readonly acknowledging = new Set<Promise<void>>();
 
   constructor(database: BrokerDatabase, log: Logger, clock: () => number = Date.now) {
     this.database = database;
     this.log = log;
     this.clock = clock;
+    const file = database.sqliteFile;
+    this.walSync = database.sqlite && file && file !== ':memory:' ? new WalSync(file) : undefined;
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -95,6 +101,8 @@ export class Store {
       await this.flushing;
       await new Promise((resolve) => setImmediate(resolve));
     }
+    await Promise.all(this.acknowledging);
+    await this.walSync?.close();
   }
 
   private schedule(): void {
@@ -135,38 +143,61 @@ export class Store {
     }
   }
 
-  /** Runs units in one transaction; resolves them after commit. Throws (having rolled back) if any unit throws. */
+  /**
+   * Runs units in one transaction and returns once it committed; the units
+   * resolve once the commit is durable. Throws (having rolled back) if any unit throws.
+   */
   private async runGroup(group: Pending[]): Promise<void> {
     const hooks: Array<() => void> = [];
     const results = await this.database.db.connection().execute(async (connection) => {
       const sql = this.sqlFor(connection);
-      await sql.run(this.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN');
-      const values: unknown[] = [];
+      // The WAL fsync follows the commit (WalSync); other users of the connection keep synchronous=FULL.
+      if (this.walSync) await sql.run('PRAGMA synchronous = NORMAL');
       try {
-        for (const unit of group) {
-          const tx: Tx = { sql, now: this.clock(), afterCommit: (hook) => void hooks.push(hook) };
-          values.push(await unit.work(tx));
-        }
-        await sql.run('COMMIT');
-      } catch (err) {
-        hooks.length = 0;
-        try {
-          await sql.run('ROLLBACK');
-        } catch {
-          // the transaction may already be gone (e.g. a failed COMMIT)
-        }
-        throw err;
+        return await this.transaction(sql, group, hooks);
+      } finally {
+        if (this.walSync) await sql.run('PRAGMA synchronous = FULL');
       }
-      return values;
     });
-    group.forEach((unit, i) => unit.resolve(results[i]));
-    for (const hook of hooks) {
-      try {
-        hook();
-      } catch (err) {
-        this.log.error({ err }, 'SQS post-commit hook failed');
+    const acknowledge = (this.walSync ? this.walSync.sync() : Promise.resolve()).then(
+      () => {
+        group.forEach((unit, i) => unit.resolve(results[i]));
+        for (const hook of hooks) {
+          try {
+            hook();
+          } catch (err) {
+            this.log.error({ err }, 'SQS post-commit hook failed');
+          }
+        }
+      },
+      (err: unknown) => {
+        this.log.error({ err }, 'SQS commit could not be made durable (WAL fsync failed)');
+        for (const unit of group) unit.reject(err);
+      },
+    );
+    this.acknowledging.add(acknowledge);
+    void acknowledge.finally(() => this.acknowledging.delete(acknowledge));
+  }
+
+  private async transaction(sql: Sql, group: Pending[], hooks: Array<() => void>): Promise<unknown[]> {
+    await sql.run(this.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    const values: unknown[] = [];
+    try {
+      for (const unit of group) {
+        const tx: Tx = { sql, now: this.clock(), afterCommit: (hook) => void hooks.push(hook) };
+        values.push(await unit.work(tx));
       }
+      await sql.run('COMMIT');
+    } catch (err) {
+      hooks.length = 0;
+      try {
+        await sql.run('ROLLBACK');
+      } catch {
+        // the transaction may already be gone (e.g. a failed COMMIT)
+      }
+      throw err;
     }
+    return values;
   }
 
   private sqlFor(connection: Kysely<any>): Sql {
