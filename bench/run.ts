@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { benchBroker } from './broker.ts';
 import { benchWallet } from './wallet.ts';
 
 export interface BenchRow {
@@ -16,6 +17,7 @@ export interface BenchRow {
 const quick = process.argv.includes('--quick');
 const rows: BenchRow[] = [];
 rows.push(...(await benchWallet({ quick })));
+rows.push(...(await benchBroker({ quick })));
 
 const header = `# PayMesh benchmark\n\n${new Date().toISOString()} · ${os.cpus().length} cores · Node ${process.version} · ${quick ? 'quick' : 'full'} run\n`;
 const table = ['| measure | value | note |', '|---|---|---|', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.note ?? ''} |`)].join('\n');
