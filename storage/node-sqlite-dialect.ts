@@ -1,9 +1,11 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,
+  SqliteAdapter,
   SqliteDialect,
   SqliteDriver,
   type DatabaseConnection,
+  type DialectAdapter,
   type Driver,
   type SqliteDatabase,
   type SqliteStatement,
@@ -82,6 +84,19 @@ class ImmediateSqliteDriver extends SqliteDriver {
   }
 }
 
+/**
+ * SQLite's DDL is transactional, but Kysely's SQLite adapter says otherwise, so
+ * its migrator would run migrations outside a transaction with no lock, and two
+ * processes sharing a file (payment v1 and its canary) could both apply one.
+ * Saying yes makes the migrator run them in one BEGIN IMMEDIATE transaction:
+ * the second process waits, then sees them applied.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 export class NodeSqliteDialect extends SqliteDialect {
   private readonly database: NodeSqliteDatabase;
   constructor(database: NodeSqliteDatabase) {
@@ -90,5 +105,8 @@ export class NodeSqliteDialect extends SqliteDialect {
   }
   override createDriver(): Driver {
     return new ImmediateSqliteDriver({ database: this.database });
+  }
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
   }
 }
