@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { registry } from '../observability/metrics.ts';
 import { installProblemHandler } from './http-problem.ts';
@@ -12,7 +12,8 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 65_536,
-    disableRequestLogging: true,
+    // Requests are measured by metrics and traced; one log line per request would only be noise.
+    logController: new LogController({ disableRequestLogging: true }),
     // Long-lived streams (server-sent events) must not hold up shutdown.
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;

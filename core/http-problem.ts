@@ -50,13 +50,15 @@ export function installProblemHandler(app: FastifyInstance): void {
     if (err.validation) {
       const first = err.validation[0];
       const path = first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') || '';
-      const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-      const field = [path, missing].filter(Boolean).join('.') || err.validationContext || 'request';
+      const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+      const named = params?.missingProperty ?? params?.additionalProperty;
+      const field = [path, named].filter(Boolean).join('.') || err.validationContext || 'request';
+      const message = params?.additionalProperty ? 'is not an accepted property' : (first?.message ?? err.message);
       return sendProblem(reply, {
         type: 'https://paymesh.dev/problems/validation',
         title: 'VALIDATION_FAILED',
         status: 400,
-        detail: `${field}: ${first?.message ?? err.message}`,
+        detail: `${field}: ${message}`,
         code: 'VALIDATION_FAILED',
         field,
       });
