@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
-import { availableServices, type ServiceDefinition } from './services.ts';
+import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
 
 /**
  * Where each service takes its port from, and the discovery variables that point others at it.
@@ -68,6 +68,7 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  useCompileCache();
   const definitions = availableServices().filter((s) => !options.only || s.name === 'broker' || options.only.includes(s.name));
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paymesh-platform-'));
   const ports = new Map<string, number>();
@@ -87,7 +88,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const launch = async (definition: ServiceDefinition) => {
     const serviceEnv = { ...env, ...definition.env, ...options.serviceEnv?.[definition.name], [WIRING[definition.name]!.portEnv]: String(ports.get(definition.name)) };
-    const child = await spawnService(definition.entry, serviceEnv, (line) => (typeof line.address === 'string' ? line.address : undefined), 30_000);
+    const child = await spawnService(definition.entry, serviceEnv, (line) => (typeof line.address === 'string' ? line.address : undefined), 60_000);
     processes.set(definition.name, child);
   };
   const byName = new Map(definitions.map((d) => [d.name, d]));
@@ -97,14 +98,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     return definition;
   };
 
-  try {
-    const broker = definitions.find((d) => d.name === 'broker');
-    if (broker) await launch(broker);
-    await Promise.all(definitions.filter((d) => d.name !== 'broker').map(launch));
-  } catch (err) {
+  // Every launch settles (ready, or killed by spawnService) before a failure is reported, so none is left running.
+  const broker = definitions.find((d) => d.name === 'broker');
+  const settled = broker ? await Promise.allSettled([launch(broker)]) : [];
+  if (settled.every((l) => l.status === 'fulfilled')) {
+    settled.push(...(await Promise.allSettled(definitions.filter((d) => d.name !== 'broker').map(launch))));
+  }
+  const failure = settled.find((l) => l.status === 'rejected');
+  if (failure) {
     await Promise.all([...processes.values()].map((p) => p.kill('SIGKILL')));
     rmSync(dataDir, { recursive: true, force: true });
-    throw err;
+    throw failure.reason;
   }
 
   const running = (service: string) => {

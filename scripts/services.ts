@@ -28,3 +28,12 @@ const ALL: ServiceDefinition[] = [
 export function availableServices(): ServiceDefinition[] {
   return ALL.filter((s) => existsSync(path.join(root, s.entry))).map((s) => ({ ...s, entry: path.join(root, s.entry) }));
 }
+
+/**
+ * Node's on-disk compile cache for every process the scripts start: each
+ * service loads a few hundred modules (TypeScript stripped on the fly, the AWS
+ * SDK, Apollo), and reusing their compiled code halves start-up.
+ */
+export function useCompileCache(env: NodeJS.ProcessEnv = process.env): void {
+  env.NODE_COMPILE_CACHE ??= path.join(root, 'node_modules', '.cache', 'node-compile');
+}

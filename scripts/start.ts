@@ -5,7 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { availableServices, type ServiceDefinition } from './services.ts';
+import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
+
+useCompileCache();
 
 const only = process.argv.slice(2);
 const services = availableServices().filter((s) => only.length === 0 || only.includes(s.name));

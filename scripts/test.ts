@@ -4,6 +4,9 @@
  */
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
+import { useCompileCache } from './services.ts';
+
+useCompileCache();
 
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
 

@@ -31,7 +31,11 @@ export async function spawnService<T>(
   });
   const lines = createInterface({ input: child.stdout! });
   const value = await new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} not ready in ${timeoutMs} ms: ${stderr.join('')}`)), timeoutMs);
+    // A service that never comes up is killed: nothing outlives the caller that gave up on it.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${entry} not ready in ${timeoutMs} ms: ${stderr.join('')}`));
+    }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${entry} exited with ${code} before it was ready: ${stderr.join('')}`));
