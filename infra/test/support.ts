@@ -35,19 +35,6 @@ export function synthesize(environment: 'dev' | 'prod', context: PayMeshContext 
   return { stack, template, json: template.toJSON() as Synthesized['json'], cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
 }
 
-/** Both environments from one app and one synthesis (one CloudFormation validation pass when `validate`). */
-export function synthesizeAll(options: { validate?: boolean } = {}): { dev: Synthesized; prod: Synthesized; cleanup(): void } {
-  const outdir = mkdtempSync(path.join(tmpdir(), 'paymesh-cdk-'));
-  const { stacks } = buildApp({ outdir, validate: options.validate ?? false });
-  const cleanup = () => rmSync(outdir, { recursive: true, force: true });
-  const [dev, prod] = (['dev', 'prod'] as const).map((name) => {
-    const stack = stacks.find((s) => s.stackName === `PayMesh-${name}`)!;
-    const template = Template.fromStack(stack);
-    return { stack, template, json: template.toJSON() as Synthesized['json'], cleanup };
-  });
-  return { dev: dev!, prod: prod!, cleanup };
-}
-
 export function resourcesOfType(json: Synthesized['json'], type: string): Array<[string, Resource]> {
   return Object.entries(json.Resources).filter(([, r]) => r.Type === type);
 }
