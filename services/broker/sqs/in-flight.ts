@@ -3,7 +3,7 @@ import { failure, readBatchEntries, type BatchFailure } from './batch.ts';
 import { resolveQueue, type SqsDeps } from './context.ts';
 import { badParameter, missingParameter, queueDoesNotExist, receiptHandleIsInvalid } from './errors.ts';
 import { optionalInt, requiredString, type Input } from './input.ts';
-import { BLOCKED, deleteMessageRow } from './messages.ts';
+import { BLOCKED, placeholders, unblockGroup } from './messages.ts';
 import { decodeReceiptHandle, type Receipt } from './receipts.ts';
 import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';
@@ -28,21 +28,44 @@ function readReceipt(queue: Queue, handle: string): Receipt {
 
 const expired = (handle: string) => badParameter('ReceiptHandle', handle, 'The receipt handle has expired.');
 
+interface Named {
+  handle: string;
+  receipt: Receipt;
+}
+
 /**
- * Deletes the message a receipt handle names. As SQS documents: deleting a
- * message already gone succeeds; on a standard queue a handle from an earlier
- * receive (the message was received again since) succeeds without deleting,
- * so a slow consumer never deletes a message another consumer now holds; a
- * FIFO queue refuses a handle whose visibility timeout has run out.
+ * Deletes the messages receipt handles name, with one query and one delete
+ * for a whole batch. As SQS documents: deleting a message already gone
+ * succeeds; on a standard queue a handle from an earlier receive (the message
+ * was received again since) succeeds without deleting, so a slow consumer
+ * never deletes a message another consumer now holds; a FIFO queue refuses a
+ * handle whose visibility timeout has run out.
  */
-async function deleteOne(tx: Tx, deps: SqsDeps, queue: Queue, handle: string, receipt: Receipt): Promise<AwsError | undefined> {
-  const [row] = await tx.sql.all<InFlightRow>(FIND, [receipt.rowId, queue.id]);
-  if (!row) return undefined;
-  const current = Number(row.receive_count) === receipt.receiveCount;
-  if (queue.fifo && (!current || Number(row.visible_at) <= tx.now)) return expired(handle);
-  if (!current) return undefined;
-  await deleteMessageRow(tx, deps, queue, row);
-  return undefined;
+async function deleteMany(tx: Tx, deps: SqsDeps, queue: Queue, items: Named[]): Promise<Array<AwsError | undefined>> {
+  const ids = [...new Set(items.map((i) => i.receipt.rowId))];
+  const rows = await tx.sql.all<InFlightRow>(
+    `SELECT id, receive_count, visible_at, last_receive_ms, group_id FROM sqs_messages WHERE queue_id = ? AND id IN (${placeholders(ids.length)})`,
+    [queue.id, ...ids],
+  );
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  const doomed = new Map<number, InFlightRow>();
+  const results = items.map(({ handle, receipt }) => {
+    const row = byId.get(receipt.rowId);
+    if (!row) return undefined;
+    const current = Number(row.receive_count) === receipt.receiveCount;
+    if (queue.fifo && (!current || Number(row.visible_at) <= tx.now)) return expired(handle);
+    if (current) doomed.set(receipt.rowId, row);
+    return undefined;
+  });
+  if (doomed.size > 0) {
+    await tx.sql.run(`DELETE FROM sqs_messages WHERE id IN (${placeholders(doomed.size)})`, [...doomed.keys()]);
+    if (queue.fifo) {
+      for (const group of new Set([...doomed.values()].map((row) => row.group_id))) {
+        if (group !== null) await unblockGroup(tx, deps, queue, group);
+      }
+    }
+  }
+  return results;
 }
 
 /**
@@ -78,7 +101,7 @@ export async function deleteMessage(deps: SqsDeps, input: Input) {
   const receipt = readReceipt(queue, handle);
   const error = await deps.store.run((tx) => {
     const live = liveQueue(deps, queue);
-    return live ? deleteOne(tx, deps, live, handle, receipt) : queueDoesNotExist();
+    return live ? deleteMany(tx, deps, live, [{ handle, receipt }]).then(([error]) => error) : queueDoesNotExist();
   });
   if (error) throw error;
   return {};
@@ -103,7 +126,7 @@ export async function changeMessageVisibility(deps: SqsDeps, input: Input) {
   return {};
 }
 
-type EntryWork = { id: string; handle: string; receipt: Receipt; seconds: number };
+type EntryWork = Named & { id: string; seconds: number };
 
 /** Runs checked batch entries in one unit of work; entries that fail before (bad handle, bad timeout) are reported as failed. */
 async function runBatch(
@@ -111,7 +134,7 @@ async function runBatch(
   input: Input,
   entryName: string,
   readSeconds: boolean,
-  apply: (tx: Tx, queue: Queue, entry: EntryWork) => Promise<AwsError | undefined>,
+  apply: (tx: Tx, queue: Queue, entries: EntryWork[]) => Promise<Array<AwsError | undefined>>,
 ) {
   const queue = resolveQueue(deps, requiredString(input, 'QueueUrl'));
   const entries = readBatchEntries(input, entryName);
@@ -129,9 +152,7 @@ async function runBatch(
   const errors = await deps.store.run(async (tx) => {
     const live = liveQueue(deps, queue);
     if (!live) return undefined;
-    const out: Array<AwsError | undefined> = [];
-    for (const entry of work) out.push(await apply(tx, live, entry));
-    return out;
+    return work.length > 0 ? apply(tx, live, work) : [];
   });
   if (!errors) throw queueDoesNotExist();
   const successful: Array<{ Id: string }> = [];
@@ -144,11 +165,13 @@ async function runBatch(
 }
 
 export function deleteMessageBatch(deps: SqsDeps, input: Input) {
-  return runBatch(deps, input, 'DeleteMessageBatchRequestEntry', false, (tx, queue, e) => deleteOne(tx, deps, queue, e.handle, e.receipt));
+  return runBatch(deps, input, 'DeleteMessageBatchRequestEntry', false, (tx, queue, entries) => deleteMany(tx, deps, queue, entries));
 }
 
 export function changeMessageVisibilityBatch(deps: SqsDeps, input: Input) {
-  return runBatch(deps, input, 'ChangeMessageVisibilityBatchRequestEntry', true, (tx, queue, e) =>
-    changeOne(tx, deps, queue, e.handle, e.receipt, e.seconds),
-  );
+  return runBatch(deps, input, 'ChangeMessageVisibilityBatchRequestEntry', true, async (tx, queue, entries) => {
+    const out: Array<AwsError | undefined> = [];
+    for (const e of entries) out.push(await changeOne(tx, deps, queue, e.handle, e.receipt, e.seconds));
+    return out;
+  });
 }

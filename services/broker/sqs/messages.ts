@@ -76,6 +76,37 @@ export async function insertMessage(tx: Tx, queue: Queue, message: NewMessage, r
   return Number(rows[0]!.id);
 }
 
+const INSERT_MANY_PREFIX = `INSERT INTO sqs_messages (queue_id, message_id, body, md5_body, attributes, trace_header, sender_id, sent_ms,
+  visible_at, receive_count, first_receive_ms, last_receive_ms, group_id, dedup_id, dead_letter_source_arn) VALUES `;
+const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, 0, NULL, NULL, ?, ?, ?)';
+
+/** Appends messages to a standard queue in one statement (a batch is one insert, not ten). */
+export async function insertStandardMessages(tx: Tx, queue: Queue, messages: Array<{ message: NewMessage; readyAt: number }>): Promise<void> {
+  const params: unknown[] = [];
+  for (const { message, readyAt } of messages) {
+    params.push(
+      queue.id,
+      message.messageId,
+      message.body,
+      message.md5Body,
+      message.attributes,
+      message.traceHeader,
+      message.senderId,
+      message.sentMs,
+      readyAt,
+      message.groupId,
+      message.dedupId,
+      message.deadLetterSourceArn,
+    );
+  }
+  await tx.sql.run(INSERT_MANY_PREFIX + Array(messages.length).fill(ROW_PLACEHOLDERS).join(', '), params);
+}
+
+/** `?, ?, ?` for an IN list of `n` values. */
+export function placeholders(n: number): string {
+  return Array(n).fill('?').join(', ');
+}
+
 /** After a FIFO group lost its head (deleted, moved, expired), the next message becomes receivable. */
 export async function unblockGroup(tx: Tx, deps: SqsDeps, queue: Queue, groupId: string): Promise<void> {
   const [head] = await tx.sql.all<{ id: number | bigint; visible_at: number | bigint; sent_ms: number | bigint }>(

@@ -2,7 +2,7 @@ import { resolveQueue, type RequestContext, type SqsDeps } from './context.ts';
 import { invalidAttributeName, queueDoesNotExist } from './errors.ts';
 import { compact, optionalInt, optionalStringList, requiredString, type Input } from './input.ts';
 import { md5OfAttributes, selectAttributes, type MessageAttributes } from './message-attributes.ts';
-import { BLOCKED, moveMessage, sequenceNumberOf, type MessageRow } from './messages.ts';
+import { BLOCKED, moveMessage, placeholders, sequenceNumberOf, type MessageRow } from './messages.ts';
 import { encodeReceiptHandle } from './receipts.ts';
 import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';
@@ -98,8 +98,24 @@ function deadLetterQueueFor(deps: SqsDeps, queue: Queue, row: MessageRow): Queue
 
 async function markReceived(tx: Tx, row: MessageRow, visibilityTimeout: number): Promise<Received> {
   await tx.sql.run(MARK_RECEIVED, [tx.now + visibilityTimeout * 1000, tx.now, tx.now, row.id]);
+  return received(tx, row);
+}
+
+function received(tx: Tx, row: MessageRow): Received {
   const firstReceiveMs = row.first_receive_ms === null ? tx.now : Number(row.first_receive_ms);
   return { row, receiveCount: Number(row.receive_count) + 1, firstReceiveMs };
+}
+
+/** Marks several messages received in one statement. */
+async function markAllReceived(tx: Tx, rows: MessageRow[], visibilityTimeout: number): Promise<Received[]> {
+  if (rows.length === 0) return [];
+  await tx.sql.run(MARK_RECEIVED.replace('WHERE id = ?', `WHERE id IN (${placeholders(rows.length)})`), [
+    tx.now + visibilityTimeout * 1000,
+    tx.now,
+    tx.now,
+    ...rows.map((r) => r.id),
+  ]);
+  return rows.map((row) => received(tx, row));
 }
 
 function retentionCutoff(tx: Tx, queue: Queue): number {
@@ -113,6 +129,7 @@ async function receiveStandard(tx: Tx, deps: SqsDeps, queue: Queue, options: Rec
     const want = options.max - out.length;
     const rows = await tx.sql.all<MessageRow>(VISIBLE, [queue.id, tx.now, retentionCutoff(tx, queue), want]);
     let moved = 0;
+    const deliver: MessageRow[] = [];
     for (const row of rows) {
       const dlq = deadLetterQueueFor(deps, queue, row);
       if (dlq) {
@@ -120,8 +137,9 @@ async function receiveStandard(tx: Tx, deps: SqsDeps, queue: Queue, options: Rec
         moved++;
         continue;
       }
-      out.push(await markReceived(tx, row, options.visibilityTimeout));
+      deliver.push(row);
     }
+    out.push(...(await markAllReceived(tx, deliver, options.visibilityTimeout)));
     if (moved === 0 || rows.length < want) break;
   }
   return out;

@@ -14,7 +14,7 @@ import {
   readTraceHeader,
   type MessageAttributes,
 } from './message-attributes.ts';
-import { insertMessage, sequenceNumberOf } from './messages.ts';
+import { insertMessage, insertStandardMessages, sequenceNumberOf } from './messages.ts';
 import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';
 
@@ -135,6 +135,12 @@ export async function storeMessages(
   const queue = deps.registry.getById(queueId);
   if (!queue) return undefined;
   const results: Array<{ messageId: string; sequenceNumber?: string }> = [];
+  if (!queue.fifo) {
+    const rows = messages.map((m) => ({ message: newMessage(m, randomUUID(), senderId, tx.now), readyAt: tx.now + m.delaySeconds * 1000 }));
+    await insertStandardMessages(tx, queue, rows);
+    tx.afterCommit(() => deps.waiters.notify(queue.id));
+    return rows.map((r) => ({ messageId: r.message.messageId }));
+  }
   for (const m of messages) {
     if (queue.fifo) {
       const key = queue.settings.deduplicationScope === 'messageGroup' ? `${m.groupId}\u0000${m.dedupId}` : m.dedupId!;
