@@ -6,8 +6,8 @@ import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, S
 import { spawnService } from '../test/support/processes.ts';
 import type { BenchRow } from './run.ts';
 
-const PRODUCERS = 4;
-const CONSUMERS = 4;
+const PRODUCERS = 8;
+const CONSUMERS = 8;
 const BATCH = 10;
 const BODY = JSON.stringify({ event_type: 'payment_initiated', transaction_id: 'x'.repeat(36), amount_minor: '1025', currency: 'USD' });
 
