@@ -20,8 +20,10 @@ export type SubgraphResolvers = GraphQLResolverMap<SubgraphContext>;
  * contract SDL. Kept in one place so the three subgraphs cannot drift on what
  * the gateway relies on: the caller headers, the error shape, and nothing
  * served to browsers (no landing page, no introspection, no traces).
+ * Registered as a plugin: Apollo starts when the app gets ready (listen,
+ * ready or inject) and stops when the app closes.
  */
-export async function mountSubgraph(app: FastifyInstance, options: { name: SubgraphName; resolvers: SubgraphResolvers; log: Logger }): Promise<ApolloServer<SubgraphContext>> {
+export function mountSubgraph(app: FastifyInstance, options: { name: SubgraphName; resolvers: SubgraphResolvers; log: Logger }): void {
   const server = new ApolloServer<SubgraphContext>({
     // buildSubgraphSchema types the context as unknown; ours is SubgraphContext, set by the context function below.
     schema: buildSubgraphSchema({ typeDefs: subgraphTypeDefs(options.name), resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
@@ -35,16 +37,17 @@ export async function mountSubgraph(app: FastifyInstance, options: { name: Subgr
     stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginUsageReportingDisabled()],
   });
-  await server.start();
-  // Closing the app drains its requests, then stops Apollo. (Apollo's Fastify drain plugin
-  // would instead close the app from Apollo's stop, which deadlocks when the app's close comes first.)
-  app.addHook('onClose', async () => {
-    await server.stop();
+  app.register(async (scope) => {
+    await server.start();
+    // Closing the app drains its requests, then stops Apollo. (Apollo's Fastify drain plugin
+    // would instead close the app from Apollo's stop, which deadlocks when the app's close comes first.)
+    scope.addHook('onClose', async () => {
+      await server.stop();
+    });
+    await scope.register(fastifyApollo(server), {
+      path: SUBGRAPH_PATH,
+      method: ['POST'],
+      context: async (request) => ({ caller: callerFromHeaders(request.headers) }),
+    });
   });
-  await app.register(fastifyApollo(server), {
-    path: SUBGRAPH_PATH,
-    method: ['POST'],
-    context: async (request) => ({ caller: callerFromHeaders(request.headers) }),
-  });
-  return server;
 }

@@ -48,7 +48,7 @@ export async function startTransactionService(config: TransactionConfig, log: Lo
   await migrateToLatest(database.db, transactionMigrations);
   const app = createHttpApp({ log, ready: async () => void (await sql`select 1`.execute(database.db)) });
   transactionRoutes(app, database.db);
-  await mountTransactionSubgraph(app, database.db, log);
+  mountTransactionSubgraph(app, database.db, log);
   const address = await app.listen({ host: config.host, port: config.port });
 
   const sqs = createSqsClient(messaging);

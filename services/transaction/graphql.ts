@@ -90,7 +90,7 @@ export function transactionResolvers(db: Kysely<TransactionSchema>): SubgraphRes
   };
 }
 
-/** Serves the subgraph at POST /graphql on the transaction service's app. */
-export async function mountTransactionSubgraph(app: FastifyInstance, db: Kysely<TransactionSchema>, log: Logger): Promise<void> {
-  await mountSubgraph(app, { name: 'transaction', resolvers: transactionResolvers(db), log });
+/** Serves the subgraph at POST /graphql on the transaction service's app (it starts with the app). */
+export function mountTransactionSubgraph(app: FastifyInstance, db: Kysely<TransactionSchema>, log: Logger): void {
+  mountSubgraph(app, { name: 'transaction', resolvers: transactionResolvers(db), log });
 }

@@ -8,6 +8,7 @@ import { QueuePublisher } from '../../messaging/queue-publisher.ts';
 import { openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import type { UserConfig } from './config.ts';
+import { mountUserSubgraph, usersTable } from './graphql.ts';
 import { userMigrations } from './migrations/index.ts';
 import { PasswordHasher } from './passwords.ts';
 import { userRoutes } from './routes.ts';
@@ -30,6 +31,7 @@ export async function openUserDatabase(config: DatabaseConfig): Promise<Database
 export function buildUserApp(deps: UserDeps & { log: Logger }): FastifyInstance {
   const app = createHttpApp({ log: deps.log, ready: async () => void (await sql`select 1`.execute(deps.db)) });
   userRoutes(app, deps);
+  mountUserSubgraph(app, usersTable(deps.db), deps.log);
   return app;
 }
 

@@ -51,7 +51,7 @@ export function userResolvers(findUser: FindUser): SubgraphResolvers {
   };
 }
 
-/** Serves the subgraph at POST /graphql on the user service's app. */
-export async function mountUserSubgraph(app: FastifyInstance, findUser: FindUser, log: Logger): Promise<void> {
-  await mountSubgraph(app, { name: 'user', resolvers: userResolvers(findUser), log });
+/** Serves the subgraph at POST /graphql on the user service's app (it starts with the app). */
+export function mountUserSubgraph(app: FastifyInstance, findUser: FindUser, log: Logger): void {
+  mountSubgraph(app, { name: 'user', resolvers: userResolvers(findUser), log });
 }

@@ -66,7 +66,7 @@ export async function startWalletGraphQL(
 ): Promise<WalletGraphQLServer> {
   const app = createHttpApp({ log, ready });
   try {
-    await mountSubgraph(app, { name: 'wallet', resolvers: walletResolvers(ledger), log });
+    mountSubgraph(app, { name: 'wallet', resolvers: walletResolvers(ledger), log });
     const address = await app.listen({ host: config.host, port: config.port });
     return { app, address, stop: () => app.close() };
   } catch (err) {
