@@ -11,13 +11,13 @@ import { TransactionClient } from '../../../clients/transaction-client.ts';
 import { UserClient } from '../../../clients/user-client.ts';
 import { WalletClient } from '../../../clients/wallet-client.ts';
 import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
-import { createHttpApp } from '../../../core/http-app.ts';
 import { toDouble } from '../../../core/money.ts';
 import { openDatabase } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { startTransactionService, type TransactionService } from '../../transaction/app.ts';
 import { recordTransactionEvent } from '../../transaction/record.ts';
-import { mountUserSubgraph, type UserProfile } from '../../user/graphql.ts';
+import { buildUserApp, openUserDatabase } from '../../user/app.ts';
+import { PasswordHasher } from '../../user/passwords.ts';
 import { startWalletService, type WalletService } from '../../wallet/app.ts';
 import { buildGateway } from '../app.ts';
 import { TokenIssuer } from '../auth.ts';
@@ -27,19 +27,29 @@ import { LiveNotifications } from '../live-notifications.ts';
 import { gatewayMigrations, type GatewaySchema } from '../migrations/index.ts';
 
 /*
- * The three subgraphs and the gateway, each a real server on a loopback port:
- * the wallet service (gRPC plus its GraphQL listener) and the transaction
- * service started in-process on temporary SQLite files, and the user subgraph
- * on its own Fastify app over an in-memory directory of users (the user
- * service's store is being built elsewhere). The gateway composes the
- * supergraph from the contract SDL and fetches from the subgraphs over HTTP.
+ * The three subgraphs and the gateway, each a real server on a loopback port,
+ * started in-process on temporary SQLite files: the user service's app, the
+ * wallet service (gRPC plus its GraphQL listener) and the transaction service.
+ * No broker runs: users sign up through the user service's REST API, their
+ * wallets are opened and funded in the wallet ledger, and payments are
+ * recorded through the transaction service's own event handler. The gateway
+ * composes the supergraph from the contract SDL and fetches from the
+ * subgraphs over HTTP.
  */
 
 export const silent = pino({ level: 'silent' });
 export const JWT_SECRET = 'graphql-test-secret-of-at-least-32-bytes';
 
+/** The user service's profile of a signed-up user. */
+export interface Profile {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+}
+
 export interface Person {
-  profile: UserProfile;
+  profile: Profile;
   token: string;
 }
 
@@ -95,9 +105,10 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
   );
   undo.push(() => (transactionStopped ? undefined : transaction.stop()));
 
-  const users = new Map<string, UserProfile>();
-  const userApp = createHttpApp({ log: silent });
-  await mountUserSubgraph(userApp, async (id) => users.get(id), silent);
+  const userDatabase = await openUserDatabase({ kind: 'sqlite', file: path.join(dir, 'user.db') });
+  undo.push(() => userDatabase.close());
+  // Cheap scrypt: these tests are about the graph, not password hashing.
+  const userApp = buildUserApp({ db: userDatabase.db, passwords: new PasswordHasher({ log2N: 10, r: 8, p: 1 }), now: () => new Date(), onOutboxWritten: () => {}, log: silent });
   const userAddress = await userApp.listen({ host: '127.0.0.1', port: 0 });
   undo.push(() => userApp.close());
 
@@ -139,19 +150,13 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
     transaction,
     tokens,
     async person(name, currencies = ['USD']) {
-      const id = randomUUID();
-      const profile: UserProfile = {
-        id,
-        email: `${name.toLowerCase()}-${id.slice(0, 8)}@example.com`,
-        first_name: name,
-        last_name: 'Tester',
-        default_currency: currencies[0]!,
-        created_at: new Date().toISOString(),
-      };
-      users.set(id, profile);
+      const signUp = { email: `${name.toLowerCase()}-${randomUUID().slice(0, 8)}@example.com`, password: 'correct horse battery', first_name: name, last_name: 'Tester', default_currency: currencies[0]! };
+      const response = await fetch(`${userAddress}/users`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signUp) });
+      if (response.status !== 201) throw new Error(`sign-up failed with ${response.status}: ${await response.text()}`);
+      const profile = (await response.json()) as Profile;
       const wallets: Record<string, string> = {};
-      for (const currency of currencies) wallets[currency] = (await wallet.ledger.openWallet({ userId: id, currency })).id;
-      return { profile, token: await tokens.issue({ userId: id, role: 'user' }), wallets };
+      for (const currency of currencies) wallets[currency] = (await wallet.ledger.openWallet({ userId: profile.id, currency })).id;
+      return { profile, token: await tokens.issue({ userId: profile.id, role: 'user' }), wallets };
     },
     async fund(walletId, minor) {
       await wallet.ledger.updateBalance({ walletId, amount: { minor }, idempotencyKey: `fund-${randomUUID()}` });
