@@ -1,7 +1,5 @@
 import type { Logger } from 'pino';
-import { loadTopology } from '../../contracts/topology.ts';
-import { createEventBridgeClient, createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
-import { applyTopology } from '../../messaging/topology.ts';
+import type { MessagingConfig } from '../../messaging/aws.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import type { BrokerConfig } from './config.ts';
 import { openBrokerDatabase, type BrokerDatabase } from './database.ts';
@@ -68,6 +66,12 @@ export async function startBroker(config: BrokerConfig, log: Logger, tuning: Bro
     const endpoint = `http://${server.address}`;
 
     if (config.applyTopology) {
+      // Loaded only here: the SDK clients are most of the broker's start-up time otherwise.
+      const [{ loadTopology }, { createEventBridgeClient, createSqsClient }, { applyTopology }] = await Promise.all([
+        import('../../contracts/topology.ts'),
+        import('../../messaging/aws.ts'),
+        import('../../messaging/topology.ts'),
+      ]);
       const messaging: MessagingConfig = { region: config.region, endpoint, embedded: true };
       const sqsClient = createSqsClient(messaging);
       const eventBridgeClient = createEventBridgeClient(messaging);
