@@ -100,14 +100,14 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   // Every launch settles (ready, or killed by spawnService) before a failure is reported, so none is left running.
   const broker = definitions.find((d) => d.name === 'broker');
-  const settled = broker ? await Promise.allSettled([launch(broker)]) : [];
+  const settled: PromiseSettledResult<void>[] = broker ? await Promise.allSettled([launch(broker)]) : [];
   if (settled.every((l) => l.status === 'fulfilled')) {
     settled.push(...(await Promise.allSettled(definitions.filter((d) => d.name !== 'broker').map(launch))));
   }
-  const failure = settled.find((l) => l.status === 'rejected');
+  const failure = settled.find((l): l is PromiseRejectedResult => l.status === 'rejected');
   if (failure) {
     await Promise.all([...processes.values()].map((p) => p.kill('SIGKILL')));
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     throw failure.reason;
   }
 
@@ -134,7 +134,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     async stop() {
       // Front to back, so nothing is left calling a service that is already gone.
       for (const definition of [...definitions].reverse()) await processes.get(definition.name)?.kill('SIGTERM');
-      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) rmSync(dataDir, { recursive: true, force: true, maxRetries: 5 });
     },
   };
 }
