@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -15,6 +15,18 @@ interface Result {
   messages: number;
   seconds: number;
   perSecond: number;
+  /** CPU seconds the broker process spent, where the platform tells (Linux /proc). */
+  serverCpuSeconds?: number;
+}
+
+/** user + system CPU seconds of a process, from /proc (Linux); undefined elsewhere. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -48,6 +60,7 @@ async function benchEmbeddedBroker(total: number): Promise<Result> {
   try {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `bench-${randomUUID()}` }));
     const entries = Array.from({ length: BATCH }, (_, i) => ({ Id: `m${i}`, MessageBody: BODY }));
+    const cpuBefore = cpuSecondsOf(broker.child.pid);
     let consumed = 0;
     let lingering: Promise<unknown> = Promise.resolve();
     const result = await measure(
@@ -75,7 +88,8 @@ async function benchEmbeddedBroker(total: number): Promise<Result> {
         }),
     );
     await lingering;
-    return result;
+    const cpuAfter = cpuSecondsOf(broker.child.pid);
+    return { ...result, serverCpuSeconds: cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore };
   } finally {
     sqs.destroy();
     await broker.kill('SIGTERM');
@@ -128,19 +142,26 @@ export async function benchBroker({ quick }: { quick: boolean }): Promise<BenchR
   const broker = await benchEmbeddedBroker(total);
   const bull = await benchBullMq(total);
   const note = `${total} messages; ${PRODUCERS} producers sending batches of ${BATCH}, ${CONSUMERS} consumers receiving and deleting batches of ${BATCH}`;
+  const ratio = typeof bull === 'string' ? 'n/a (BullMQ not run)' : (broker.perSecond / bull.perSecond).toFixed(2);
   const table = [
-    '| system | messages | seconds | messages/s | ratio |',
+    '| system | messages | seconds | messages/s | vs BullMQ |',
     '|---|---|---|---|---|',
-    `| embedded broker (AWS SDK over HTTP, SQLite WAL synchronous=FULL) | ${broker.messages} | ${broker.seconds.toFixed(2)} | ${Math.round(broker.perSecond)} | 1.00 |`,
+    `| embedded broker (AWS SDK over HTTP, SQLite WAL, fsync before each ack) | ${broker.messages} | ${broker.seconds.toFixed(2)} | ${Math.round(broker.perSecond)} | ${ratio} |`,
     typeof bull === 'string'
       ? `| BullMQ on Redis 127.0.0.1:6379 | - | - | - | ${bull} |`
-      : `| BullMQ on Redis 127.0.0.1:6379 | ${bull.messages} | ${bull.seconds.toFixed(2)} | ${Math.round(bull.perSecond)} | ${(bull.perSecond / broker.perSecond).toFixed(2)} |`,
+      : `| BullMQ on Redis 127.0.0.1:6379 | ${bull.messages} | ${bull.seconds.toFixed(2)} | ${Math.round(bull.perSecond)} | 1.00 |`,
   ].join('\n');
   console.log(`\n## Broker vs BullMQ\n\n${table}\n`);
   return [
-    { name: 'broker durable messages (send+receive+delete)', value: row(broker), note: `${note}; every send fsynced before its ack` },
+    {
+      name: 'broker durable messages (send+receive+delete)',
+      value: row(broker),
+      note: `${note}; every send fsynced before its ack${
+        broker.serverCpuSeconds === undefined ? '' : `; broker CPU ${((broker.serverCpuSeconds * 1e6) / broker.messages).toFixed(0)} µs/message`
+      }`,
+    },
     typeof bull === 'string'
       ? { name: 'BullMQ on Redis (same work)', value: '-', note: bull }
-      : { name: 'BullMQ on Redis (same work)', value: row(bull), note: `broker/BullMQ ratio ${(broker.perSecond / bull.perSecond).toFixed(2)}` },
+      : { name: 'BullMQ on Redis (same work)', value: row(bull), note: `broker/BullMQ ratio ${ratio}` },
   ];
 }
