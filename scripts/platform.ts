@@ -101,7 +101,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   // Every launch settles (ready, or killed by spawnService) before a failure is reported, so none is left running.
   const broker = definitions.find((d) => d.name === 'broker');
   const settled: PromiseSettledResult<void>[] = broker ? await Promise.allSettled([launch(broker)]) : [];
-  if (settled.every((l) => l.status === 'fulfilled')) {
+  if (!settled.some((l) => l.status === 'rejected')) {
     settled.push(...(await Promise.allSettled(definitions.filter((d) => d.name !== 'broker').map(launch))));
   }
   const failure = settled.find((l): l is PromiseRejectedResult => l.status === 'rejected');
