@@ -192,7 +192,9 @@ function asAwsError(err: unknown, log: Logger): AwsError {
  */
 function sendSqsJsonError(res: ServerResponse, error: AwsError, requestId: string): void {
   res.setHeader('x-amzn-query-error', `${error.code};${error.fault}`);
-  send(res, error.status, 'application/x-amz-json-1.0', JSON.stringify({ __type: `com.amazonaws.sqs#${jsonShapeOf(error.code)}`, message: error.message }), requestId);
+  // An operation the JSON protocol does not know is the AWS JSON services' common UnknownOperationException.
+  const type = error.code === 'InvalidAction' ? 'com.amazon.coral.service#UnknownOperationException' : `com.amazonaws.sqs#${jsonShapeOf(error.code)}`;
+  send(res, error.status, 'application/x-amz-json-1.0', JSON.stringify({ __type: type, message: error.message }), requestId);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string, requestId: string): void {

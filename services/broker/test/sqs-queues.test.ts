@@ -218,6 +218,9 @@ describe('SQS queues', () => {
     });
     assert.equal(response.status, 400);
     assert.equal(response.headers.get('x-amzn-query-error'), 'InvalidAction;Sender');
-    assert.deepEqual(await response.json(), { __type: 'com.amazonaws.sqs#InvalidAction', message: 'The action FlyToTheMoon is not valid for this endpoint.' });
+    assert.deepEqual(await response.json(), {
+      __type: 'com.amazon.coral.service#UnknownOperationException',
+      message: 'The action FlyToTheMoon is not valid for this endpoint.',
+    });
   });
 });
