@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { FastifyRequest } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
-import { unauthenticated } from '../../core/errors.ts';
+import { notFound, unauthenticated } from '../../core/errors.ts';
 
 const ISSUER = 'paymesh';
 const AUDIENCE = 'paymesh-api';
@@ -68,4 +68,19 @@ export function resolveJwtSecret(configured: string | undefined, dataDir = proce
   writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
   chmodSync(file, 0o600);
   return secret;
+}
+
+/**
+ * Admin APIs are for operators only. Anyone else (signed in or not) gets the
+ * same 404 an unknown path gets, so the admin surface is not even visible.
+ */
+export async function requireOperator(tokens: TokenIssuer, request: FastifyRequest): Promise<Caller> {
+  let caller: Caller | undefined;
+  try {
+    caller = await tokens.authenticate(request);
+  } catch {
+    caller = undefined;
+  }
+  if (caller?.role !== 'operator') throw notFound('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`);
+  return caller;
 }
