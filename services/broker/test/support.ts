@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import pino from 'pino';
 import type { DatabaseConfig } from '../../../storage/database.ts';
-import type { TestDatabase } from '../../../test/support/databases.ts';
+import { testDatabases, type TestDatabase } from '../../../test/support/databases.ts';
 import { startBroker, type Broker } from '../app.ts';
 
 export const ACCOUNT = '000000000000';
@@ -44,8 +44,11 @@ export interface TestBrokerOptions {
 export async function startTestBroker(t: TestContext, options: TestBrokerOptions = {}): Promise<TestBroker> {
   let config: DatabaseConfig;
   let cleanup: () => Promise<void>;
-  if (options.database) {
-    ({ config, cleanup } = await options.database.create());
+  // BROKER_TEST_DATABASE=postgres runs every broker suite on PostgreSQL (the core suite always does).
+  const database = options.database ?? (process.env.BROKER_TEST_DATABASE === 'postgres' ? (await testDatabases())[1] : undefined);
+  if (database) {
+    if (database.skip) throw new Error(database.skip);
+    ({ config, cleanup } = await database.create());
   } else {
     const dir = mkdtempSync(path.join(tmpdir(), 'paymesh-broker-'));
     config = { kind: 'sqlite', file: path.join(dir, 'broker.db') };
