@@ -97,6 +97,28 @@ describe('EventBridge through the AWS SDK', () => {
     assert.equal(State, 'COMPLETED');
   });
 
+  test('an event its target cannot take goes to the target\'s dead-letter queue with the error attributes', async (t) => {
+    const b = await startTestBroker(t);
+    await b.events.send(new CreateEventBusCommand({ Name: BUS }));
+    const dlq = await b.createQueue('eventbridge-target-dlq');
+    await b.events.send(new PutRuleCommand({ Name: 'to-nowhere', EventBusName: BUS, EventPattern: JSON.stringify({ source: [SOURCE] }) }));
+    await b.events.send(
+      new PutTargetsCommand({
+        Rule: 'to-nowhere',
+        EventBusName: BUS,
+        Targets: [{ Id: 'gone', Arn: b.arnOf('deleted-queue'), DeadLetterConfig: { Arn: b.arnOf('eventbridge-target-dlq') }, RetryPolicy: { MaximumRetryAttempts: 1 } }],
+      }),
+    );
+    await b.events.send(new PutEventsCommand({ Entries: [completed({ transaction_id: 't-dead' })] }));
+    const [dead] = await receiveCount(b.sqs, { QueueUrl: dlq, MessageAttributeNames: ['All'] }, 1);
+    assert.equal(JSON.parse(dead!.Body!).detail.transaction_id, 't-dead');
+    const attributes = dead!.MessageAttributes ?? {};
+    assert.equal(attributes.ERROR_CODE?.StringValue, 'AWS.SimpleQueueService.NonExistentQueue');
+    assert.equal(attributes.TARGET_ARN?.StringValue, b.arnOf('deleted-queue'));
+    assert.equal(attributes.EXHAUSTED_RETRY_CONDITION?.StringValue, 'MaximumRetryAttempts');
+    assert.equal(attributes.RETRY_ATTEMPTS?.DataType, 'Number');
+  });
+
   test('EventBridge errors carry their AWS exception names', async (t) => {
     const b = await startTestBroker(t);
     await assert.rejects(b.events.send(new ListRulesCommand({ EventBusName: 'no-such-bus' })), sdkError('ResourceNotFoundException', undefined, 'Event bus no-such-bus does not exist.'));
