@@ -92,7 +92,9 @@ export async function createQueue(deps: SqsDeps, input: Input, ctx: RequestConte
     }
     let attributes: Record<string, string>;
     try {
-      attributes = mergeAttributes(defaultAttributes(fifo), changes);
+      // FifoQueue=false only confirms a standard queue; such a queue has no FifoQueue attribute.
+      const { FifoQueue: _, ...settable } = changes;
+      attributes = mergeAttributes(defaultAttributes(fifo), fifo ? changes : settable);
       checkRedrive(deps, name, fifo, attributes);
     } catch (err) {
       if (err instanceof AwsError) return err;
