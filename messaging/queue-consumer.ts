@@ -1,6 +1,7 @@
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Logger } from 'pino';
+import { isPayMeshError } from '../core/errors.ts';
 import { ATTR } from './queue-publisher.ts';
 
 export interface ReceivedMessage {
@@ -31,11 +32,21 @@ export interface QueueConsumerOptions {
   waitTimeSeconds?: number;
   /** Seconds before a failed message is visible again, by its receive count. */
   retryDelaySeconds?: (receiveCount: number) => number;
+  /**
+   * Whether a handler error means the message can never be processed (it does
+   * not decode, it is invalid). Such a message is made visible again at once,
+   * so the queue's redrive policy moves it to the DLQ in seconds instead of
+   * after minutes of backoff meant for outages.
+   */
+  isPermanent?: (err: unknown) => boolean;
 }
 
 export interface QueueConsumer {
   stop(): Promise<void>;
 }
+
+/** A message PayMesh refuses as invalid (INVALID_MESSAGE and other invalid-argument errors) will never succeed. */
+export const isInvalidMessage = (err: unknown): boolean => isPayMeshError(err) && err.kind === 'invalid_argument';
 
 /** Exponential backoff with jitter, capped at 5 minutes. */
 export const defaultRetryDelay = (receiveCount: number): number =>
@@ -51,6 +62,9 @@ export const defaultRetryDelay = (receiveCount: number): number =>
 export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer {
   const visibility = options.visibilityTimeoutSeconds ?? 30;
   const retryDelay = options.retryDelaySeconds ?? defaultRetryDelay;
+  const isPermanent = options.isPermanent ?? isInvalidMessage;
+  // sqs-consumer asks for the retry delay without the error: remember which messages failed for good.
+  const failedForGood = new Set<string>();
   const consumers = Array.from({ length: options.pollers ?? 1 }, () => {
     const consumer = Consumer.create({
       sqs: options.sqs,
@@ -61,9 +75,21 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       heartbeatInterval: Math.max(1, Math.floor(visibility / 3)),
       messageAttributeNames: ['All'],
       messageSystemAttributeNames: ['All'],
-      terminateVisibilityTimeout: (messages: Message[]) => retryDelay(receiveCountOf(messages[0])),
+      terminateVisibilityTimeout: (messages: Message[]) => {
+        const message = messages[0];
+        if (message?.MessageId && failedForGood.delete(message.MessageId)) return 0;
+        return retryDelay(receiveCountOf(message));
+      },
       handleMessage: async (message: Message) => {
-        await options.handler(toReceived(message));
+        try {
+          await options.handler(toReceived(message));
+        } catch (err) {
+          if (isPermanent(err) && message.MessageId) {
+            if (failedForGood.size > 10_000) failedForGood.clear();
+            failedForGood.add(message.MessageId);
+          }
+          throw err;
+        }
         return message;
       },
     });
