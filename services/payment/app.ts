@@ -116,7 +116,7 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
           }
         },
       });
-      handler.start(15_000);
+      handler.start(config.dlqSweepIntervalMs);
       dlqHandlers.push(handler);
     }
     monitor.start(config.sweepIntervalMs);

@@ -11,6 +11,8 @@ export interface PaymentConfig {
   holdTtlSeconds: number;
   stepTimeoutSeconds: number;
   sweepIntervalMs: number;
+  /** How often the DLQ handler looks at the payment dead-letter queues. */
+  dlqSweepIntervalMs: number;
   consumers: boolean;
 }
 
@@ -27,6 +29,7 @@ export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
     holdTtlSeconds: read.int('PAYMENT_HOLD_TTL_SECONDS', 900, 10, 86_400),
     stepTimeoutSeconds: read.int('PAYMENT_SAGA_STEP_TIMEOUT_SECONDS', 120, 1, 86_400),
     sweepIntervalMs: read.int('PAYMENT_SAGA_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
+    dlqSweepIntervalMs: read.int('PAYMENT_DLQ_SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
     consumers: read.string('PAYMENT_CONSUMERS', 'on') !== 'off',
   };
   if (!/^v\d+$/.test(version)) throw new Error(`invalid configuration for payment:\n  - PAYMENT_VERSION must look like v1 or v2, got '${version}'`);
