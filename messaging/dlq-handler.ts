@@ -48,8 +48,12 @@ export interface DlqHandlerOptions {
 
 /** Attribute counting how often the DLQ handler has sent a message back to its source queue. */
 export const REDRIVES_ATTRIBUTE = 'dlq_redrives';
-/** How long an alerted message stays hidden in the DLQ before it is looked at (and alerted) again. */
-const PARKED_SECONDS = 12 * 3600;
+/**
+ * How long an alerted message stays hidden in the DLQ before it is looked at
+ * (and alerted) again. SQS allows at most 12 hours counted from the receive,
+ * and some of that has passed by the time we park it: stay a few minutes short.
+ */
+const PARKED_SECONDS = 12 * 3600 - 300;
 
 const dlqMessages = counter('dlq_messages_total', 'Messages taken from dead-letter queues, by outcome', ['queue', 'outcome']);
 const operationsAlerts = counter('operations_alerts_total', 'Operations alerts raised for permanent message failures', ['queue']);

@@ -70,6 +70,9 @@ describe('payment sagas under faults', () => {
     );
 
     await waitFor(async () => ((await alerts()) > alertsBefore ? true : undefined), 30_000);
+    // Parked, it is not alerted again at every sweep.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    assert.equal(await alerts(), alertsBefore + 1, 'one alert for one poison message');
     const dlq = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: await queueUrl('payment-dlq'), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
     );
