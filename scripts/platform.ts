@@ -58,14 +58,32 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** A free loopback port, chosen by the OS. */
+/**
+ * A free loopback port below Linux's ephemeral range (32768 and up). A port the
+ * OS hands out for `listen(0)` comes from that range, and between our probe and
+ * the service binding it, any outgoing connection may take it as its source
+ * port; with many services connecting at start-up that happens. Ports chosen
+ * at random below the range do not collide with outgoing connections.
+ */
 export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (taken.has(port)) continue;
+    const server = createServer();
+    const bound = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (!bound) continue;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    taken.add(port);
+    return port;
+  }
+  throw new Error('no free port found between 20000 and 32000');
 }
+
+/** Ports this process already handed out: never hand one out twice. */
+const taken = new Set<number>();
 
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   useCompileCache();
