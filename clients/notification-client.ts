@@ -1,4 +1,5 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
+import type { PolicySettings } from '../resilience/settings.ts';
 import { isDependencyFailure, requestJson } from './http-json.ts';
 
 export interface NotificationView {
@@ -16,9 +17,9 @@ export class NotificationClient {
   readonly policy: ServicePolicy;
   readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, options: Partial<PolicySettings> = {}) {
     this.baseUrl = baseUrl;
-    this.policy = new ServicePolicy({ target: 'notification-service', isFailure: isDependencyFailure });
+    this.policy = new ServicePolicy({ target: 'notification-service', isFailure: isDependencyFailure, ...options });
   }
 
   async list(userId: string, unreadOnly = false): Promise<{ notifications: NotificationView[]; unread_count: number }> {

@@ -1,4 +1,5 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
+import type { PolicySettings } from '../resilience/settings.ts';
 import { isDependencyFailure, requestJson } from './http-json.ts';
 
 export interface PaymentView {
@@ -34,9 +35,9 @@ export interface CreatePaymentRequest {
  */
 export class PaymentClient {
   readonly policy: ServicePolicy;
-  private readonly baseUrl: string;
+  readonly baseUrl: string;
 
-  constructor(baseUrl: string, target = 'payment-service', options: { timeoutMs?: number } = {}) {
+  constructor(baseUrl: string, target = 'payment-service', options: Partial<PolicySettings> = {}) {
     this.baseUrl = baseUrl;
     this.policy = new ServicePolicy({ target, isFailure: isDependencyFailure, ...options });
   }

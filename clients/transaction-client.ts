@@ -1,4 +1,5 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
+import type { PolicySettings } from '../resilience/settings.ts';
 import { isDependencyFailure, requestJson } from './http-json.ts';
 
 export interface TransactionView {
@@ -19,11 +20,11 @@ export interface TransactionView {
 /** The transaction service's read API: the record of payments as their parties see them. */
 export class TransactionClient {
   readonly policy: ServicePolicy;
-  private readonly baseUrl: string;
+  readonly baseUrl: string;
 
-  constructor(baseUrl: string) {
+  constructor(baseUrl: string, options: Partial<PolicySettings> = {}) {
     this.baseUrl = baseUrl;
-    this.policy = new ServicePolicy({ target: 'transaction-service', isFailure: isDependencyFailure });
+    this.policy = new ServicePolicy({ target: 'transaction-service', isFailure: isDependencyFailure, ...options });
   }
 
   async list(userId: string, filters: { limit?: number; status?: string; currency?: string; before?: string } = {}): Promise<TransactionView[]> {

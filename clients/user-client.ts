@@ -1,4 +1,5 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
+import type { PolicySettings } from '../resilience/settings.ts';
 import { isDependencyFailure, requestJson } from './http-json.ts';
 
 export interface UserProfile {
@@ -28,9 +29,9 @@ export interface PaymentMethod {
  */
 export class UserClient {
   readonly policy: ServicePolicy;
-  private readonly baseUrl: string;
+  readonly baseUrl: string;
 
-  constructor(baseUrl: string, options: { timeoutMs?: number; failureThreshold?: number; halfOpenAfterMs?: number } = {}) {
+  constructor(baseUrl: string, options: Partial<PolicySettings> = {}) {
     this.baseUrl = baseUrl;
     this.policy = new ServicePolicy({ target: 'user-service', isFailure: isDependencyFailure, ...options });
   }

@@ -108,6 +108,11 @@ export class WalletClient {
     return this.call('GetHold', { hold_id: holdId }, true);
   }
 
+  /** Resolves once the channel to the wallet service is connected (for readiness probes; bypasses the breaker). */
+  waitForReady(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => this.client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve())));
+  }
+
   close(): void {
     this.client.close();
   }

@@ -35,6 +35,20 @@ export class ConfigReader {
     return this.int(name, fallback, 0, 65535);
   }
 
+  /** A switch written `on` or `off`; anything else is a problem, not silently "on". */
+  onOff(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (raw === 'on' || raw === 'off') return raw === 'on';
+    this.problems.push(`${name} must be 'on' or 'off', got '${raw}'`);
+    return fallback;
+  }
+
+  /** Records a problem found by a check across settings; reported with the others by done(). */
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
   /** Throws one error listing every bad setting, if any. */
   done(service: string): void {
     if (this.problems.length > 0) {

@@ -14,6 +14,7 @@ import {
 } from 'cockatiel';
 import { PayMeshError } from '../core/errors.ts';
 import { gauge, counter } from '../observability/metrics.ts';
+import { DEFAULT_POLICY } from './settings.ts';
 
 export interface ServicePolicyOptions {
   /** The dependency's name, e.g. `user-service`: labels metrics and errors. */
@@ -43,8 +44,12 @@ const breakerTransitions = counter('circuit_breaker_transitions_total', 'Circuit
 export interface BreakerSnapshot {
   target: string;
   state: BreakerState;
+  failureThreshold: number;
+  halfOpenAfterMs: number;
   lastFailure: string | undefined;
   lastChange: string;
+  /** While open: when the next call is let through as a trial. */
+  halfOpenAt: string | undefined;
 }
 
 const registry = new Map<string, ServicePolicy>();
@@ -65,20 +70,24 @@ export class ServicePolicy {
   private readonly timeoutMs: number;
   private readonly retries: number;
   private readonly isFailure: (err: unknown) => boolean;
+  private readonly failureThreshold: number;
+  private readonly halfOpenAfterMs: number;
   private lastFailure: string | undefined;
-  private lastChange = new Date().toISOString();
+  private lastChange = new Date();
 
   constructor(options: ServicePolicyOptions) {
     this.target = options.target;
-    this.timeoutMs = options.timeoutMs ?? 5000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_POLICY.timeoutMs;
     this.retries = options.retries ?? 2;
     this.isFailure = options.isFailure;
+    this.failureThreshold = options.failureThreshold ?? DEFAULT_POLICY.failureThreshold;
+    this.halfOpenAfterMs = options.halfOpenAfterMs ?? DEFAULT_POLICY.halfOpenAfterMs;
     this.breaker = circuitBreaker(handleWhen((err) => this.countsAsFailure(err)), {
-      halfOpenAfter: options.halfOpenAfterMs ?? 30_000,
-      breaker: new ConsecutiveBreaker(options.failureThreshold ?? 3),
+      halfOpenAfter: this.halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(this.failureThreshold),
     });
     this.breaker.onStateChange((state) => {
-      this.lastChange = new Date().toISOString();
+      this.lastChange = new Date();
       breakerState.set({ target: this.target }, state);
       breakerTransitions.inc({ target: this.target, state: STATE_NAMES[state] });
     });
@@ -91,7 +100,16 @@ export class ServicePolicy {
   }
 
   snapshot(): BreakerSnapshot {
-    return { target: this.target, state: this.state, lastFailure: this.lastFailure, lastChange: this.lastChange };
+    const state = this.state;
+    return {
+      target: this.target,
+      state,
+      failureThreshold: this.failureThreshold,
+      halfOpenAfterMs: this.halfOpenAfterMs,
+      lastFailure: this.lastFailure,
+      lastChange: this.lastChange.toISOString(),
+      halfOpenAt: state === 'open' ? new Date(this.lastChange.getTime() + this.halfOpenAfterMs).toISOString() : undefined,
+    };
   }
 
   /** Runs `call` under the policy. `call` receives an AbortSignal that fires on timeout. */

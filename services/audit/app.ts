@@ -25,7 +25,7 @@ export function auditConfigFromEnv(env: NodeJS.ProcessEnv = process.env): AuditC
     host: read.string('AUDIT_HOST', '127.0.0.1'),
     port: read.port('AUDIT_PORT', 8005),
     database: databaseConfigFromEnv('audit', env),
-    consumers: read.string('AUDIT_CONSUMERS', 'on') !== 'off',
+    consumers: read.onOff('AUDIT_CONSUMERS', true),
   };
   read.done('audit');
   return config;

@@ -26,7 +26,7 @@ export function notificationConfigFromEnv(env: NodeJS.ProcessEnv = process.env):
     host: read.string('NOTIFICATION_HOST', '127.0.0.1'),
     port: read.port('NOTIFICATION_PORT', 8004),
     database: databaseConfigFromEnv('notification', env),
-    consumers: read.string('NOTIFICATION_CONSUMERS', 'on') !== 'off',
+    consumers: read.onOff('NOTIFICATION_CONSUMERS', true),
   };
   read.done('notification');
   return config;

@@ -30,7 +30,7 @@ export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
     stepTimeoutSeconds: read.int('PAYMENT_SAGA_STEP_TIMEOUT_SECONDS', 120, 1, 86_400),
     sweepIntervalMs: read.int('PAYMENT_SAGA_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     dlqSweepIntervalMs: read.int('PAYMENT_DLQ_SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
-    consumers: read.string('PAYMENT_CONSUMERS', 'on') !== 'off',
+    consumers: read.onOff('PAYMENT_CONSUMERS', true),
   };
   if (!/^v\d+$/.test(version)) throw new Error(`invalid configuration for payment:\n  - PAYMENT_VERSION must look like v1 or v2, got '${version}'`);
   read.done('payment');

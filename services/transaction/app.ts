@@ -29,7 +29,7 @@ export function transactionConfigFromEnv(env: NodeJS.ProcessEnv = process.env): 
     host: read.string('TRANSACTION_HOST', '127.0.0.1'),
     port: read.port('TRANSACTION_PORT', 8003),
     database: databaseConfigFromEnv('transaction', env),
-    consumers: read.string('TRANSACTION_CONSUMERS', 'on') !== 'off',
+    consumers: read.onOff('TRANSACTION_CONSUMERS', true),
   };
   read.done('transaction');
   return config;

@@ -9,6 +9,8 @@ export interface WalletConfig {
   holdSweepIntervalMs: number;
   /** The HTTP listener for the GraphQL subgraph; absent: gRPC only. */
   graphql?: { host: string; port: number };
+  /** Consume `wallet-events` (first wallets for new users); main.ts starts the consumer. */
+  consumers?: boolean;
 }
 
 export function walletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WalletConfig {
@@ -25,6 +27,7 @@ export function walletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Walle
       // An instance on an ephemeral gRPC port (a test's) takes an ephemeral GraphQL port too, not the shared 8007.
       port: read.port('WALLET_GRAPHQL_PORT', grpcPort === 0 ? 0 : 8007),
     },
+    consumers: read.onOff('WALLET_CONSUMERS', true),
   };
   read.done('wallet');
   return config;

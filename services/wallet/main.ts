@@ -15,7 +15,7 @@ log.info(
 );
 
 // New users' first wallets come from `User registered` events on the wallet's own queue.
-const sqs = process.env.WALLET_CONSUMERS === 'off' ? undefined : createSqsClient(messagingConfigFromEnv());
+const sqs = config.consumers ? createSqsClient(messagingConfigFromEnv()) : undefined;
 const userEvents = sqs && consumeWhenReady({ sqs, directory: new QueueDirectory(sqs), queue: 'wallet-events', handler: userEventsHandler(service.ledger, log), log });
 
 let stopping = false;
