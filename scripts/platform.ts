@@ -42,6 +42,12 @@ export interface PlatformOptions {
   serviceEnv?: Record<string, Record<string, string>>;
   /** Keep the data directory on stop (for inspection). */
   keepData?: boolean;
+  /**
+   * Configure the services as on AWS (AWS_REGION, the endpoint override
+   * AWS_ENDPOINT_URL, a credential chain, DNS discovery) with the embedded
+   * broker standing in for SQS and EventBridge: the production code path.
+   */
+  brokerAsAws?: boolean;
 }
 
 export interface Platform {
@@ -101,6 +107,11 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const extra = await freePort();
       Object.assign(env, { [portEnv]: String(extra) }, url(extra));
     }
+  }
+  if (options.brokerAsAws) {
+    // Discovery overrides (*_SERVICE_URL) still win over DNS names, so services find each other on loopback.
+    Object.assign(env, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: env.PAYMESH_BROKER_URL!, AWS_ACCESS_KEY_ID: 'platform-test', AWS_SECRET_ACCESS_KEY: 'platform-test', SERVICE_DISCOVERY: 'dns' });
+    delete env.PAYMESH_BROKER_URL;
   }
   const processes = new Map<string, ServiceProcess>();
 

@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration } from 'kysely';
+import { Migrator, PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 /**
  * Applies a service's versioned migrations at start-up. Migrations are plain
@@ -18,6 +18,9 @@ export async function migrateToLatest(
     provider: { getMigrations: async () => migrations },
     migrationTableName: `kysely_migration${suffix}`,
     migrationLockTableName: `kysely_migration_lock${suffix}`,
+    // On PostgreSQL every service has its own schema in one database. Without naming it, Kysely looks
+    // for its migration tables in any schema, finds another service's, and never creates its own.
+    migrationTableSchema: await postgresSchemaOf(db),
   });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
@@ -27,4 +30,11 @@ export async function migrateToLatest(
     });
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** The schema a PostgreSQL connection works in (its search_path); undefined on SQLite. */
+async function postgresSchemaOf(db: Kysely<any>): Promise<string | undefined> {
+  if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return rows[0]?.schema;
 }
