@@ -2,10 +2,11 @@
  * `npm start`: runs every PayMesh service as its own process with embedded
  * defaults, prefixes their logs, restarts a crashed service with backoff,
  * prints the endpoint table once all are up, and stops them all on Ctrl-C.
+ * `npm start -- user wallet` (or `npm run service -- wallet`) runs only those.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
+import { availableServices, discoveryFromPorts, useCompileCache, type ServiceDefinition } from './services.ts';
 
 useCompileCache();
 
@@ -16,6 +17,7 @@ if (services.length === 0) {
   process.exit(2);
 }
 
+const sharedEnv = { ...process.env, ...discoveryFromPorts(process.env) };
 const width = Math.max(...services.map((s) => s.name.length));
 const children = new Map<string, ChildProcess>();
 const endpoints = new Map<string, string>();
@@ -25,28 +27,32 @@ let tablePrinted = false;
 function printTable() {
   if (tablePrinted || endpoints.size < services.length) return;
   tablePrinted = true;
-  const rows = services.map((s) => `  ${s.name.padEnd(width)}  ${endpoints.get(s.name)}`);
+  const rows = services.map((s) => `  ${s.name.padEnd(width)}  ${endpoints.get(s.name)}  (pid ${children.get(s.name)?.pid})`);
   console.log(`\nPayMesh is up:\n${rows.join('\n')}\n\nPress Ctrl-C to stop.\n`);
 }
 
 function run(service: ServiceDefinition, attempt = 0) {
   const startedAt = Date.now();
-  const child = spawn(process.execPath, [service.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...service.env } });
+  const ownPort = service.ownPort ? { [service.ownPort.env]: process.env[service.ownPort.from] || String(service.ownPort.fallback) } : {};
+  const child = spawn(process.execPath, [service.entry], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...sharedEnv, ...service.env, ...ownPort } });
   children.set(service.name, child);
   const prefix = `${service.name.padEnd(width)} |`;
+  let listening = false;
   for (const stream of [child.stdout!, child.stderr!]) {
     createInterface({ input: stream }).on('line', (line) => {
       console.log(`${prefix} ${line}`);
-      if (!endpoints.has(service.name) || attempt > 0) {
-        try {
-          const parsed = JSON.parse(line) as { address?: unknown };
-          if (typeof parsed.address === 'string') {
-            endpoints.set(service.name, service.describe(parsed.address));
-            printTable();
-          }
-        } catch {
-          // plain text line
+      if (listening) return;
+      try {
+        const parsed = JSON.parse(line) as { address?: unknown };
+        if (typeof parsed.address === 'string') {
+          listening = true;
+          const restarted = endpoints.has(service.name);
+          endpoints.set(service.name, service.describe(parsed.address));
+          if (restarted) console.log(`${prefix} restarted: ${endpoints.get(service.name)}  (pid ${child.pid})`);
+          printTable();
         }
+      } catch {
+        // plain text line
       }
     });
   }

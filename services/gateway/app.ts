@@ -1,11 +1,13 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
-import { installProblemHandler } from '../../core/http-problem.ts';
 import { registry } from '../../observability/metrics.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerGraphQL } from './graphql.ts';
+import { coerceQueryParameters, installGatewayProblems } from './problems.ts';
+import { registerRateLimits } from './rate-limit.ts';
+import { readinessRoute } from './readiness.ts';
 import { accountRoutes } from './routes/account.ts';
+import { adminRoutes } from './routes/admin.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
@@ -18,9 +20,13 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     bodyLimit: deps.bodyLimitBytes,
     // Requests are measured by metrics and traced; one log line per request would only be noise.
     logController: new LogController({ disableRequestLogging: true }),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    // Verbose: a failed pattern can be explained by its schema's description.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
-  installProblemHandler(app);
+  installGatewayProblems(app, deps.bodyLimitBytes);
+  coerceQueryParameters(app);
+  // JSON only: a text/plain body is refused with 415 instead of failing the schema as a string.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {
@@ -31,36 +37,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     },
   });
 
-  await app.register(rateLimit, {
-    max: deps.rateLimitPerMinute,
-    timeWindow: '1 minute',
-    // Per user when the caller is signed in, per IP otherwise.
-    keyGenerator: async (request) => {
-      try {
-        return `user:${(await deps.tokens.authenticate(request)).userId}`;
-      } catch {
-        return `ip:${request.ip}`;
-      }
-    },
-    errorResponseBuilder: (_request, context) => ({
-      statusCode: 429,
-      type: 'https://paymesh.dev/problems/rate-limited',
-      title: 'RATE_LIMITED',
-      status: 429,
-      detail: `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`,
-      code: 'RATE_LIMITED',
-    }),
-  });
+  await registerRateLimits(app, deps.tokens, deps.rateLimits);
 
   accountRoutes(app, deps);
   walletRoutes(app, deps);
   paymentRoutes(app, deps);
   transactionRoutes(app, deps);
   await notificationRoutes(app, deps);
+  adminRoutes(app, deps);
   if (deps.graphql) await registerGraphQL(app, { tokens: deps.tokens, log: deps.log, config: deps.graphql });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  readinessRoute(app, deps.readiness);
   app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );

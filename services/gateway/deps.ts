@@ -5,9 +5,11 @@ import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
 import type { TokenIssuer } from './auth.ts';
+import type { RateLimits } from './config.ts';
 import type { GatewayGraphQLConfig } from './graphql.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import type { LiveNotifications } from './live-notifications.ts';
+import type { ReadinessReport } from './readiness.ts';
 import type { WeightedRouter } from './weighted-router.ts';
 
 /** Everything the gateway's routes need, built once by main.ts (or by a test) and passed in. */
@@ -23,8 +25,10 @@ export interface GatewayDeps {
   paymentRouter: WeightedRouter | undefined;
   /** The payment service client for a routing target (virtual node), e.g. payment-service-v2. */
   paymentClients: (node: string) => PaymentClient;
-  rateLimitPerMinute: number;
+  rateLimits: RateLimits;
   bodyLimitBytes: number;
+  /** What GET /readyz checks (the database, the services called); absent: always ready. */
+  readiness?: () => Promise<ReadinessReport>;
   /** The federated graph at /graphql; absent: no /graphql. */
   graphql?: GatewayGraphQLConfig;
 }

@@ -7,7 +7,7 @@ import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
-import { openDatabase } from '../../storage/database.ts';
+import { openDatabase, sql } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import { buildGateway } from './app.ts';
 import { resolveJwtSecret, TokenIssuer } from './auth.ts';
@@ -15,6 +15,7 @@ import { gatewayConfigFromEnv } from './config.ts';
 import { gatewayGraphQLConfigFromEnv } from './graphql.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { LiveNotifications } from './live-notifications.ts';
+import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
 import { WeightedRouter } from './weighted-router.ts';
 
@@ -25,33 +26,49 @@ const resolver = new ServiceResolver();
 const database = await openDatabase<GatewaySchema>(config.database);
 await migrateToLatest(database.db, gatewayMigrations);
 
-const users = new UserClient(resolver.resolve('user-service.paypal.local').address);
-const wallets = new WalletClient(resolver.resolve('wallet-service.paypal.local').address);
+const users = new UserClient(resolver.resolve('user-service.paypal.local').address, config.policies['user-service']);
+const wallets = new WalletClient(resolver.resolve('wallet-service.paypal.local').address, config.policies['wallet-service']);
 const notificationUrl = resolver.resolve('notification-service.paypal.local').address;
+const transactions = new TransactionClient(resolver.resolve('transaction-service.paypal.local').address, config.policies['transaction-service']);
 const live = new LiveNotifications(notificationUrl, log);
-const paymentRouter = new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log);
+// An edit naming a host no one can resolve is refused like a malformed one: the last good weights stay.
+const paymentRouter = new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log, (route) => route.targets.forEach((t) => resolver.resolve(t.hostname)));
 const paymentClients = new Map<string, PaymentClient>();
+const paymentClient = (node: string) => {
+  const target = paymentRouter.current().targets.find((t) => t.node === node);
+  const hostname = target?.hostname ?? 'payment-service.paypal.local';
+  let client = paymentClients.get(`${node} ${hostname}`);
+  if (!client) {
+    client = new PaymentClient(resolver.resolve(hostname).address, node, config.policies[node as 'payment-service-v1'] ?? {});
+    paymentClients.set(`${node} ${hostname}`, client);
+  }
+  return client;
+};
 const app = await buildGateway({
   log,
   tokens: new TokenIssuer(resolveJwtSecret(config.jwtSecret), config.accessTokenTtlSeconds),
   idempotency: new IdempotencyStore(database.db),
   users,
   wallets,
-  notifications: new NotificationClient(notificationUrl),
+  notifications: new NotificationClient(notificationUrl, config.policies['notification-service']),
   live,
-  transactions: new TransactionClient(resolver.resolve('transaction-service.paypal.local').address),
+  transactions,
   paymentRouter,
-  paymentClients: (node) => {
-    let client = paymentClients.get(node);
-    if (!client) {
-      const target = paymentRouter.current().targets.find((t) => t.node === node);
-      client = new PaymentClient(resolver.resolve(target?.hostname ?? 'payment-service.paypal.local').address, node);
-      paymentClients.set(node, client);
-    }
-    return client;
-  },
-  rateLimitPerMinute: config.rateLimitPerMinute,
+  paymentClients: paymentClient,
+  rateLimits: config.rateLimits,
   bodyLimitBytes: config.bodyLimitBytes,
+  readiness: () =>
+    checkReadiness(
+      [
+        { name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) },
+        httpHealthCheck('user-service', users.baseUrl),
+        { name: 'wallet-service', check: () => wallets.waitForReady(config.readinessTimeoutMs) },
+        httpHealthCheck('transaction-service', transactions.baseUrl),
+        httpHealthCheck('notification-service', notificationUrl),
+        ...paymentRouter.current().targets.filter((t) => t.weight > 0).map((t) => httpHealthCheck(t.node, paymentClient(t.node).baseUrl)),
+      ],
+      config.readinessTimeoutMs,
+    ),
   graphql: gatewayGraphQLConfigFromEnv(resolver),
 });
 const address = await app.listen({ host: config.host, port: config.port });

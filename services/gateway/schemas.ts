@@ -4,8 +4,8 @@ export const money = {
   type: 'object',
   required: ['amount', 'currency'],
   properties: {
-    amount: { type: 'string', pattern: '^[0-9]{1,16}(\\.[0-9]{1,4})?$', description: 'decimal string in major units, e.g. "10.25"' },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'ISO 4217 code' },
+    amount: { type: 'string', pattern: '^[0-9]{1,16}(\\.[0-9]{1,4})?$', description: 'a positive decimal string in major units, e.g. "10.25" (no sign, exponent or number type)' },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'an ISO 4217 currency code, e.g. "USD"' },
   },
 } as const;
 
@@ -36,7 +36,7 @@ export const uuidParam = (name: string) =>
   ({
     type: 'object',
     required: [name],
-    properties: { [name]: { type: 'string', pattern: '^[0-9a-fA-F-]{36}$' } },
+    properties: { [name]: { type: 'string', format: 'uuid', description: 'a UUID' } },
   }) as const;
 
 export const idempotencyHeader = {

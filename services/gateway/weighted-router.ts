@@ -1,31 +1,52 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadWeightedRoute, type WeightedRoute, type WeightedTarget } from '../../contracts/routing.ts';
 import { counter } from '../../observability/metrics.ts';
 
 const routed = counter('gateway_weighted_route_total', 'Requests routed by weighted target', ['route', 'target']);
 
+/** What operators see of the router (GET /admin/routing). */
+export interface RoutingStatus {
+  file: string;
+  route: WeightedRoute;
+  loadedAt: string;
+  /** The last edit that could not be used, if the file has not been fixed since. */
+  rejected: { at: string; error: string } | undefined;
+}
+
 /**
  * Splits traffic across the routing file's weighted targets, sticky per user:
  * a user's hash picks a point in the weight range, so the same user keeps
  * landing on the same version while the weights stay put. The file is
- * re-read when its modification time changes (checked at most once a second),
- * so editing the weights moves traffic without a restart; a bad edit is
- * logged and the last good route kept.
+ * re-read when its content changes (checked at most once a second; content,
+ * not modification time, whose granularity can hide a quick second edit), so editing the weights moves traffic without a restart; a bad edit (one
+ * that does not parse, or that `validate` refuses, e.g. a target no one can
+ * resolve) is logged and the last good route kept.
  */
 export class WeightedRouter {
   private readonly file: string;
   private readonly log: Logger;
+  private readonly validate: (route: WeightedRoute) => void;
   private route: WeightedRoute;
-  private mtimeMs: number;
+  private loadedAt = new Date();
+  private rejected: RoutingStatus['rejected'];
+  private text: string;
   private checkedAt = 0;
+  private readonly checkIntervalMs: number;
 
-  constructor(file: string, log: Logger) {
+  constructor(file: string, log: Logger, validate: (route: WeightedRoute) => void = () => {}, checkIntervalMs = 1000) {
     this.file = file;
     this.log = log;
-    this.route = loadWeightedRoute(file);
-    this.mtimeMs = statSync(file).mtimeMs;
+    this.validate = validate;
+    this.checkIntervalMs = checkIntervalMs;
+    this.text = readFileSync(file, 'utf8');
+    this.route = this.load();
+  }
+
+  status(): RoutingStatus {
+    this.refresh();
+    return { file: this.file, route: this.route, loadedAt: this.loadedAt.toISOString(), rejected: this.rejected };
   }
 
   current(): WeightedRoute {
@@ -50,17 +71,28 @@ export class WeightedRouter {
 
   private refresh(): void {
     const now = Date.now();
-    if (now - this.checkedAt < 1000) return;
+    if (now - this.checkedAt < this.checkIntervalMs) return;
     this.checkedAt = now;
     try {
-      const mtimeMs = statSync(this.file).mtimeMs;
-      if (mtimeMs === this.mtimeMs) return;
+      const text = readFileSync(this.file, 'utf8');
+      if (text === this.text) return;
       // Remember the change even if it is bad, so a broken file is reported once, not every second.
-      this.mtimeMs = mtimeMs;
-      this.route = loadWeightedRoute(this.file);
+      this.text = text;
+      this.route = this.load();
+      this.loadedAt = new Date(now);
+      this.rejected = undefined;
       this.log.info({ targets: this.route.targets }, 'weighted routing reloaded');
     } catch (err) {
-      this.log.error({ err }, 'routing file unreadable; keeping the last good weights');
+      const error = (err as Error).message;
+      if (this.rejected?.error === error) return;
+      this.rejected = { at: new Date(now).toISOString(), error };
+      this.log.error({ err }, 'routing file unusable; keeping the last good weights');
     }
+  }
+
+  private load(): WeightedRoute {
+    const route = loadWeightedRoute(this.file);
+    this.validate(route);
+    return route;
   }
 }

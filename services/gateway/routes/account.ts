@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { minorUnits } from '../../../core/money.ts';
-import { unauthenticated } from '../../../core/errors.ts';
+import { invalidArgument, unauthenticated } from '../../../core/errors.ts';
+import { isSupportedCurrency } from '../../../core/money.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { errorResponses, paymentMethod, user } from '../schemas.ts';
 
@@ -17,20 +17,22 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
           additionalProperties: false,
           required: ['email', 'password', 'first_name', 'last_name', 'default_currency'],
           properties: {
-            email: { type: 'string', format: 'email', maxLength: 254 },
+            email: { type: 'string', format: 'email', maxLength: 254, description: 'an email address' },
             password: { type: 'string', minLength: 10, maxLength: 200 },
             first_name: { type: 'string', minLength: 1, maxLength: 100 },
             last_name: { type: 'string', minLength: 1, maxLength: 100 },
-            default_currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+            default_currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'an ISO 4217 currency code, e.g. "USD"' },
           },
         },
         response: { 201: user, ...errorResponses },
       },
-      config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: deps.rateLimits.signUps, timeWindow: '1 minute' } },
     },
     async (request, reply) => {
       const body = request.body as { email: string; password: string; first_name: string; last_name: string; default_currency: string };
-      minorUnits(body.default_currency);
+      if (!isSupportedCurrency(body.default_currency)) {
+        throw invalidArgument('INVALID_CURRENCY', `default_currency '${body.default_currency}' is not a supported ISO 4217 currency`, 'default_currency');
+      }
       const created = await deps.users.signUp(body);
       // The wallet service opens the default wallet from the `User registered` event; opening it here too
       // (same idempotency key) means the wallet exists by the time the client looks.
@@ -61,7 +63,7 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
           ...errorResponses,
         },
       },
-      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      config: { rateLimit: { max: deps.rateLimits.logins, timeWindow: '1 minute' } },
     },
     async (request) => {
       const { email, password } = request.body as { email: string; password: string };
@@ -91,10 +93,10 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
           additionalProperties: false,
           required: ['number', 'exp_month', 'exp_year'],
           properties: {
-            number: { type: 'string', pattern: '^[0-9 ]{12,23}$' },
+            number: { type: 'string', pattern: '^[0-9 ]{12,23}$', description: 'a card number of 12 to 19 digits (spaces allowed)' },
             exp_month: { type: 'integer', minimum: 1, maximum: 12 },
             exp_year: { type: 'integer', minimum: 2000, maximum: 2100 },
-            cvc: { type: 'string', pattern: '^[0-9]{3,4}$' },
+            cvc: { type: 'string', pattern: '^[0-9]{3,4}$', description: 'three or four digits' },
           },
         },
         response: { 201: paymentMethod, ...errorResponses },

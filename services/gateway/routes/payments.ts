@@ -40,7 +40,7 @@ export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymen
           properties: {
             ...money.properties,
             receiver_id: { type: 'string', minLength: 1, maxLength: 128 },
-            receiver_email: { type: 'string', format: 'email', maxLength: 254 },
+            receiver_email: { type: 'string', format: 'email', maxLength: 254, description: 'an email address' },
             note: { type: 'string', maxLength: 280 },
             payment_method_id: { type: 'string', minLength: 1, maxLength: 100 },
           },
@@ -51,8 +51,9 @@ export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymen
     async (request, reply) => {
       const caller = await deps.tokens.authenticate(request);
       const body = request.body as { amount: string; currency: string; receiver_id?: string; receiver_email?: string; note?: string; payment_method_id?: string };
+      // Malformed input is refused before the Idempotency-Key is claimed: a corrected retry may reuse the key.
+      requirePositiveAmount(parseDecimal(body.amount, body.currency));
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => {
-        requirePositiveAmount(parseDecimal(body.amount, body.currency));
         const { payment: created } = await clientFor(caller.userId).create({ ...body, sender_id: caller.userId, idempotency_key: key });
         return { status: 202, body: created };
       });

@@ -33,7 +33,7 @@ export function transactionRoutes(app: FastifyInstance, deps: GatewayDeps): void
           properties: {
             limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
             status: { type: 'string', enum: ['pending', 'reservation_requested', 'funds_reserved', 'processing', 'compensating', 'funds_released', 'completed', 'failed'] },
-            currency: { type: 'string', pattern: '^[A-Z]{3}$' },
+            currency: { type: 'string', pattern: '^[A-Z]{3}$', description: 'an ISO 4217 currency code, e.g. "USD"' },
             before: { type: 'string', maxLength: 40 },
           },
         },

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { failedPrecondition, notFound } from '../../../core/errors.ts';
-import { formatMinor, parseDecimal, requirePositiveAmount } from '../../../core/money.ts';
+import { formatMinor, minorUnits, parseDecimal, requirePositiveAmount } from '../../../core/money.ts';
 import type { WalletMessage } from '../../../contracts/wallet-grpc.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { replyIdempotently } from '../idempotency.ts';
@@ -57,13 +57,14 @@ export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
         tags: ['wallets'],
         summary: 'Open a wallet in another currency',
         headers: idempotencyHeader,
-        body: { type: 'object', additionalProperties: false, required: ['currency'], properties: { currency: { type: 'string', pattern: '^[A-Z]{3}$' } } },
+        body: { type: 'object', additionalProperties: false, required: ['currency'], properties: { currency: money.properties.currency } },
         response: { 201: wallet, ...errorResponses },
       },
     },
     async (request, reply) => {
       const caller = await deps.tokens.authenticate(request);
       const { currency } = request.body as { currency: string };
+      minorUnits(currency);
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => ({
         status: 201,
         body: presentWallet(await deps.wallets.openWallet(caller.userId, currency, `open-wallet:${caller.userId}:${key}`)),
@@ -90,8 +91,9 @@ export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       const caller = await deps.tokens.authenticate(request);
       const { id } = request.params as { id: string };
       const body = request.body as { amount: string; currency: string; payment_method_id: string };
+      // Malformed input is refused before the Idempotency-Key is claimed: a corrected retry may reuse the key.
+      const amount = requirePositiveAmount(parseDecimal(body.amount, body.currency));
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => {
-        const amount = requirePositiveAmount(parseDecimal(body.amount, body.currency));
         const target = await ownWallet(caller.userId, id);
         if (target.currency !== body.currency) {
           throw failedPrecondition('CURRENCY_MISMATCH', `wallet ${id} holds ${target.currency}, not ${body.currency}`);

@@ -131,7 +131,7 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
     live: new LiveNotifications(nowhere, silent),
     paymentRouter: undefined,
     paymentClients: (node) => new PaymentClient(nowhere, node),
-    rateLimitPerMinute: 100_000,
+    rateLimits: { perUser: 100_000, perIp: 100_000, signUps: 100_000, logins: 100_000 },
     bodyLimitBytes: 65_536,
     graphql: {
       subgraphUrls: { user: `${userAddress}/graphql`, wallet: `${wallet.graphqlAddress}/graphql`, transaction: `${transaction.address}/graphql` },
