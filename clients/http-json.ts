@@ -1,4 +1,5 @@
 import { PayMeshError, type ErrorKind } from '../core/errors.ts';
+import { withHttpClientSpan } from '../observability/http.ts';
 
 /** A dependency answered with a server error or could not be reached: the breaker counts these. */
 export class DependencyFailure extends Error {
@@ -23,10 +24,23 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
  * carrying the service's problem `code`; 5xx and network errors become
  * DependencyFailure for the circuit breaker.
  */
-export async function requestJson<T>(
+export function requestJson<T>(
   baseUrl: string,
   path: string,
   init: { method?: string; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: T }> {
+  // A client span per attempt, its context sent as `traceparent`.
+  return withHttpClientSpan(init.method ?? 'GET', baseUrl, path, async (traceHeaders, span) => {
+    const result = await sendJson<T>(baseUrl, path, { ...init, headers: { ...traceHeaders, ...init.headers } });
+    span.setAttribute('http.response.status_code', result.status);
+    return result;
+  });
+}
+
+async function sendJson<T>(
+  baseUrl: string,
+  path: string,
+  init: { method?: string; body?: unknown; signal?: AbortSignal; headers?: Record<string, string> },
 ): Promise<{ status: number; body: T }> {
   let response: Response;
   try {

@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { PayMeshError, type ErrorKind } from '../core/errors.ts';
 import { ERROR_CODE_KEY, ERROR_FIELD_KEY } from '../core/grpc-errors.ts';
 import { loadWalletService, type BalanceMessage, type HoldMessage, type WalletMessage } from '../contracts/wallet-grpc.ts';
+import { grpcClientTracing } from '../observability/grpc.ts';
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import { DependencyFailure } from './http-json.ts';
 
@@ -38,6 +39,8 @@ export class WalletClient {
       // Reconnect quickly once the wallet is back, so a half-open breaker's trial call finds a ready channel.
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 1000,
+      // A client span per call, its trace context sent in the call's metadata.
+      interceptors: [grpcClientTracing()],
     });
     this.policy = new ServicePolicy({
       target: 'wallet-service',

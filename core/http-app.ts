@@ -1,12 +1,16 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { addReadinessCheck, readinessRoute } from '../observability/health.ts';
+import { instrumentHttpServer } from '../observability/http.ts';
 import { registry } from '../observability/metrics.ts';
+import { breakerSnapshots } from '../resilience/service-policy.ts';
 import { installProblemHandler } from './http-problem.ts';
 
 /**
  * A Fastify app with what every PayMesh HTTP service has: problem-details
- * errors, a body limit, `/healthz` (alive), `/readyz` (dependencies
- * reachable) and `/metrics` (Prometheus).
+ * errors, a body limit, server spans and `api_request_duration` for every
+ * request, `/healthz` (alive), `/readyz` (database and broker reachable;
+ * dependencies' breakers reported) and `/metrics` (Prometheus).
  */
 export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; ready?: () => Promise<void> }): FastifyInstance {
   const app = Fastify({
@@ -18,15 +22,20 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
     forceCloseConnections: true,
   }) as unknown as FastifyInstance;
   installProblemHandler(app);
+  instrumentHttpServer(app);
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-    try {
-      await options.ready?.();
-      return { status: 'ready' };
-    } catch (err) {
-      return reply.code(503).send({ status: 'not_ready', detail: (err as Error).message });
-    }
-  });
+  readinessRoute(app, options.ready);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return app;
 }
+
+addReadinessCheck({
+  name: 'dependencies',
+  // Reported, not required: an open breaker means a dependency is down, not that this instance is.
+  required: false,
+  check: async () => {
+    const open = breakerSnapshots().filter((b) => b.state !== 'closed');
+    if (open.length > 0) throw new Error(open.map((b) => `${b.target} ${b.state}`).join(', '));
+    return breakerSnapshots().length > 0 ? `${breakerSnapshots().length} closed` : undefined;
+  },
+});

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { invalidArgument } from '../../core/errors.ts';
 import { toGrpcError } from '../../core/grpc-errors.ts';
 import { toDouble } from '../../core/money.ts';
+import { serveTracedUnary } from '../../observability/grpc.ts';
 import type { BalanceMessage, HoldMessage, WalletMessage } from '../../contracts/wallet-grpc.ts';
 import type { AmountInput, HoldView, WalletLedger, WalletView } from './ledger.ts';
 
@@ -81,12 +82,9 @@ export function createWalletHandlers(ledger: WalletLedger, log: Logger): Untyped
 
   const implementation: UntypedServiceImplementation = {};
   for (const [name, handler] of Object.entries(handlers)) {
-    implementation[name] = (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) => {
-      handler(call.request).then(
-        (response) => callback(null, response),
-        (err) => callback(toGrpcError(err, log)),
-      );
-    };
+    // Each call in a server span continuing the caller's trace, counted in grpc_request_count.
+    implementation[name] = (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) =>
+      serveTracedUnary(`/WalletService/${name}`, call.metadata, () => handler(call.request), (err) => toGrpcError(err, log), callback);
   }
   return implementation;
 }
