@@ -1,12 +1,24 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { loadTopology, type QueueDeclaration } from '../contracts/topology.ts';
+import { addReadinessCheck, removeReadinessCheck } from '../observability/health.ts';
+import { detached } from '../observability/tracing.ts';
+import { QueueDepthMonitor } from './queue-depth.ts';
 import type { QueueDirectory } from './queue-directory.ts';
 import { startQueueConsumer, type MessageHandler, type QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+
+let declarations: QueueDeclaration[] | undefined;
+function declarationOf(queue: string): QueueDeclaration | undefined {
+  declarations ??= loadTopology().queues;
+  return declarations.find((q) => q.name === queue);
+}
 
 /**
  * Starts a consumer once its queue can be resolved: services start in any
  * order, so the broker (or the topology) may not be there yet. Retries the
  * lookup with backoff in the background; `stop` works at any point.
+ * While it runs, the queue and its DLQ are in `message_queue_depth`, and the
+ * process is not ready (GET /readyz) until the consumer runs and the broker answers.
  */
 export function consumeWhenReady(
   options: { sqs: SQSClient; directory: QueueDirectory; queue: string; handler: MessageHandler; log: Logger } & Omit<QueueConsumerOptions, 'sqs' | 'queueUrl' | 'handler' | 'log'>,
@@ -14,11 +26,25 @@ export function consumeWhenReady(
   let consumer: QueueConsumer | undefined;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  const declared = declarationOf(options.queue);
+  const monitor = new QueueDepthMonitor({ sqs: options.sqs, directory: options.directory, log: options.log, queues: [options.queue, ...(declared ? [declared.deadLetter.name] : [])] });
+  const readinessName = `queue ${options.queue}`;
+  addReadinessCheck({
+    name: readinessName,
+    required: true,
+    check: async () => {
+      if (!consumer) throw new Error('consumer not started yet (queue not resolved)');
+      await options.sqs.send(new GetQueueUrlCommand({ QueueName: options.queue }), { abortSignal: AbortSignal.timeout(1500) });
+    },
+  });
   const attempt = async (delayMs: number) => {
     try {
       const queueUrl = await options.directory.url(options.queue);
       if (stopped) return;
-      consumer = startQueueConsumer({ ...options, queueUrl });
+      consumer = detached(() =>
+        startQueueConsumer({ maxReceiveCount: declared?.deadLetter.maxReceiveCount, deadLetterQueue: declared?.deadLetter.name, ...options, queueUrl }),
+      );
+      monitor.start();
       options.log.info({ queue: options.queue }, 'consuming queue');
     } catch (err) {
       if (stopped) return;
@@ -31,6 +57,8 @@ export function consumeWhenReady(
     async stop() {
       stopped = true;
       clearTimeout(timer);
+      removeReadinessCheck(readinessName);
+      await monitor.stop();
       await consumer?.stop();
     },
   };

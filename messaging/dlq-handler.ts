@@ -8,9 +8,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { counter } from '../observability/metrics.ts';
+import { linkTo, traceCarrier } from '../observability/propagation.ts';
+import { detached, ROOT_CONTEXT, SpanKind, withSpan } from '../observability/tracing.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { QueueDirectory } from './queue-directory.ts';
 import { toReceived, type ReceivedMessage } from './queue-consumer.ts';
+import { carrierOfMessage, withTraceAttributes } from './tracing.ts';
 
 export type FailureClass = 'temporary' | 'permanent';
 
@@ -99,11 +102,18 @@ export class DlqHandler {
           redrives >= this.maxRedrives
             ? { class: 'permanent', reason: `still failing after ${redrives} redrives` }
             : await (this.options.classify?.(message) ?? { class: 'temporary' as const, reason: 'processing failed repeatedly' });
+        // A new trace per dead-lettered message, linked to the one it failed in.
+        const span = {
+          kind: verdict.class === 'temporary' ? SpanKind.PRODUCER : SpanKind.INTERNAL,
+          parent: ROOT_CONTEXT,
+          links: linkTo(carrierOfMessage(message), { 'paymesh.link': 'dead-lettered message' }),
+          attributes: { 'messaging.system.name': 'aws.sqs', 'messaging.destination.name': this.options.deadLetterQueue, 'messaging.message.id': message.id, 'paymesh.dlq.redrives': redrives },
+        };
         if (verdict.class === 'temporary') {
-          await this.redrive(message, redrives, dlqUrl);
+          await withSpan(`redrive ${this.options.deadLetterQueue}`, span, () => this.redrive(message, redrives, dlqUrl));
           outcome.redriven++;
         } else {
-          await this.park(message, redrives, verdict.reason, dlqUrl);
+          await withSpan(`dead-letter ${this.options.deadLetterQueue}`, span, () => this.park(message, redrives, verdict.reason, dlqUrl));
           outcome.alerted++;
         }
       }
@@ -112,7 +122,7 @@ export class DlqHandler {
 
   start(intervalMs = 10_000): void {
     const tick = () => {
-      this.running = this.drainOnce()
+      this.running = detached(() => this.drainOnce())
         .catch((err) => this.options.log.error({ err, queue: this.options.deadLetterQueue }, 'DLQ handling failed'))
         .finally(() => {
           if (this.timer) this.timer = setTimeout(tick, intervalMs);
@@ -136,7 +146,8 @@ export class DlqHandler {
       new SendMessageCommand({
         QueueUrl: await directory.url(this.options.sourceQueue),
         MessageBody: message.body,
-        MessageAttributes: attributes,
+        // The redriven message continues the redrive's trace, which links back to the original.
+        MessageAttributes: withTraceAttributes(attributes, traceCarrier()),
         DelaySeconds: Math.min(900, 5 * 2 ** redrives),
       }),
     );

@@ -3,6 +3,9 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
 import { gauge, counter } from '../observability/metrics.ts';
+import { addReadinessCheck, removeReadinessCheck } from '../observability/health.ts';
+import { parseCarrier } from '../observability/propagation.ts';
+import { detached } from '../observability/tracing.ts';
 import { EventPublisher, type DomainEvent } from './event-publisher.ts';
 import type { OutboxRow, OutboxTables } from './outbox-schema.ts';
 import type { OutgoingMessage, QueuePublisher } from './queue-publisher.ts';
@@ -48,10 +51,13 @@ export class OutboxRelay {
 
   start(): void {
     this.stopped = false;
+    // Reported in /readyz, not required: the outbox exists so this service keeps working while the broker is away.
+    addReadinessCheck({ name: 'outbox', required: false, check: () => this.lagReport() });
     this.schedule(0);
   }
 
   async stop(): Promise<void> {
+    removeReadinessCheck('outbox');
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
@@ -148,6 +154,18 @@ export class OutboxRelay {
     }
   }
 
+  private async lagReport(): Promise<string> {
+    const row = await this.db
+      .selectFrom('outbox')
+      .select([(eb) => eb.fn.min('created_at').as('oldest'), (eb) => eb.fn.countAll<bigint>().as('n')])
+      .where('sent_at', 'is', null)
+      .executeTakeFirst();
+    const lagSeconds = row?.oldest ? Math.max(0, (Date.now() - Date.parse(String(row.oldest))) / 1000) : 0;
+    const report = `${Number(row?.n ?? 0)} unsent, oldest ${lagSeconds.toFixed(1)} s`;
+    if (lagSeconds > 60) throw new Error(`broker not taking messages: ${report}`);
+    return report;
+  }
+
   private async updateLagMetrics(now: Date): Promise<void> {
     const row = await this.db
       .selectFrom('outbox')
@@ -170,7 +188,8 @@ export class OutboxRelay {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    // Detached: the relay publishes each row in the trace stored with it, not in that of whoever woke it.
+    this.timer = setTimeout(() => detached(() => {
       this.running = this.drain()
         .then(() => undefined)
         .catch((err) => this.options.log.error({ err }, 'outbox relay failed'))
@@ -181,20 +200,25 @@ export class OutboxRelay {
           this.again = false;
           this.schedule(rerun ? 0 : (this.options.pollIntervalMs ?? 500));
         });
-    }, delayMs);
+    }), delayMs);
   }
 }
 
 function toOutgoing(row: OutboxRow): OutgoingMessage {
   const payload = JSON.parse(row.payload) as Omit<OutgoingMessage, 'messageId'>;
-  return { ...payload, messageId: row.id };
+  return { ...payload, messageId: row.id, traceContext: parseCarrier(row.trace_context) };
 }
 
 function toEvent(row: OutboxRow): DomainEvent {
   const payload = JSON.parse(row.payload) as Omit<DomainEvent, 'time'> & { time: string };
   // The outbox id rides in the detail so consumers can dedupe a re-published event,
   // which EventBridge gives a new envelope id.
-  return { ...payload, time: new Date(payload.time), detail: { ...payload.detail, event_id: payload.detail.event_id ?? row.id } };
+  return {
+    ...payload,
+    time: new Date(payload.time),
+    detail: { ...payload.detail, event_id: payload.detail.event_id ?? row.id },
+    traceContext: parseCarrier(row.trace_context),
+  };
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

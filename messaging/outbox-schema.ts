@@ -21,6 +21,8 @@ export interface OutboxRow {
   last_error: string | null;
   /** When the relay may try a failed row again. */
   next_attempt_at: string;
+  /** The W3C trace context the row was written in (JSON: traceparent, tracestate); the relay publishes under it. */
+  trace_context: string | null;
 }
 
 export interface InboxRow {
@@ -54,5 +56,16 @@ export const outboxInboxMigration: Migration = {
       .addColumn('processed_at', 'text', (c) => c.notNull())
       .addPrimaryKeyConstraint('inbox_pk', ['consumer', 'message_id'])
       .execute();
+  },
+};
+
+/**
+ * Adds the trace context column: a message published minutes later by the
+ * relay (or after a restart) still belongs to the trace of the request that
+ * caused it. Every service with an outbox lists this after its first migration.
+ */
+export const outboxTraceContextMigration: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('outbox').addColumn('trace_context', 'text').execute();
   },
 };

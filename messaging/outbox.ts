@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { serializeCarrier, traceCarrier } from '../observability/propagation.ts';
 import type { DomainEvent } from './event-publisher.ts';
 import type { OutboxTables } from './outbox-schema.ts';
 import type { Priority } from './queue-publisher.ts';
@@ -23,7 +24,9 @@ function nextSeq(): bigint {
 /**
  * Writes messages to the outbox inside the caller's transaction: they are
  * published if and only if the state change that caused them commits.
- * Returns the outbox ids, which travel as the messages' `message_id`.
+ * Returns the outbox ids, which travel as the messages' `message_id`. The
+ * active trace context is stored with each row, so the relay publishes them
+ * in the trace of the request (or message) that caused them.
  */
 export async function addToOutbox(
   trx: Transaction<any> | Kysely<any>,
@@ -31,11 +34,14 @@ export async function addToOutbox(
   nowIso = new Date().toISOString(),
 ): Promise<string[]> {
   if (items.length === 0) return [];
+  // Only written when there is a trace, so an outbox migrated before the column existed still works untraced.
+  const traced = serializeCarrier(traceCarrier());
+  const trace_context = traced ? { trace_context: traced } : {};
   const rows = items.map((item) => {
     const id = randomUUID();
     if ('queueMessage' in item) {
       const { queue, ...payload } = item.queueMessage;
-      return { id, seq: nextSeq(), kind: 'queue' as const, destination: queue, payload: JSON.stringify(payload), created_at: nowIso, next_attempt_at: nowIso, attempts: 0n, sent_at: null, last_error: null };
+      return { id, seq: nextSeq(), kind: 'queue' as const, destination: queue, payload: JSON.stringify(payload), created_at: nowIso, next_attempt_at: nowIso, attempts: 0n, sent_at: null, last_error: null, ...trace_context };
     }
     const { time, ...event } = item.event;
     return {
@@ -49,6 +55,7 @@ export async function addToOutbox(
       attempts: 0n,
       sent_at: null,
       last_error: null,
+      ...trace_context,
     };
   });
   await (trx as Kysely<OutboxTables>).insertInto('outbox').values(rows).execute();

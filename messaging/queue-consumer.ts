@@ -2,7 +2,10 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Logger } from 'pino';
 import { isPayMeshError } from '../core/errors.ts';
+import { counter, histogram } from '../observability/metrics.ts';
+import { SpanKind, withSpan } from '../observability/tracing.ts';
 import { ATTR } from './queue-publisher.ts';
+import { carrierOfMessage, consumerParent, queueNameOf } from './tracing.ts';
 
 export interface ReceivedMessage {
   /** Our stable id (the `message_id` attribute), else SQS's MessageId. Inboxes dedupe on it. */
@@ -39,7 +42,19 @@ export interface QueueConsumerOptions {
    * after minutes of backoff meant for outages.
    */
   isPermanent?: (err: unknown) => boolean;
+  /** The queue's redrive maxReceiveCount: a failure at this count sends the message to the DLQ (counted in dlq_arrivals_total). */
+  maxReceiveCount?: number;
+  /** The queue's dead-letter queue, for the dlq_arrivals_total label. */
+  deadLetterQueue?: string;
 }
+
+const processingTime = histogram(
+  'message_processing_duration_seconds',
+  'Time a consumer spent on one message, by queue and outcome (ok, retry, permanent)',
+  ['queue', 'outcome'],
+  [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+);
+const dlqArrivals = counter('dlq_arrivals_total', 'Messages that failed their last allowed attempt and go to the dead-letter queue, by DLQ and source queue', ['queue', 'source']);
 
 export interface QueueConsumer {
   stop(): Promise<void>;
@@ -65,6 +80,46 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
   const isPermanent = options.isPermanent ?? isInvalidMessage;
   // sqs-consumer asks for the retry delay without the error: remember which messages failed for good.
   const failedForGood = new Set<string>();
+  const queue = queueNameOf(options.queueUrl);
+  const logged = new WeakSet<object>();
+  /** One CONSUMER span per message, child of its producer's span (from its attributes or its event's detail). */
+  const handleTraced = (message: Message): Promise<void> => {
+    const received = toReceived(message);
+    const started = process.hrtime.bigint();
+    return withSpan(
+      `process ${queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: consumerParent(carrierOfMessage(received)),
+        attributes: {
+          'messaging.system.name': 'aws.sqs',
+          'messaging.system': 'aws_sqs',
+          'messaging.destination.name': queue,
+          'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
+          'messaging.message.id': received.id,
+          'paymesh.receive_count': received.receiveCount,
+          ...(received.eventType ? { event_type: received.eventType } : {}),
+        },
+      },
+      async () => {
+        try {
+          await options.handler(received);
+          processingTime.observe({ queue, outcome: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
+        } catch (err) {
+          const permanent = isPermanent(err);
+          processingTime.observe({ queue, outcome: permanent ? 'permanent' : 'retry' }, Number(process.hrtime.bigint() - started) / 1e9);
+          if (options.maxReceiveCount !== undefined && received.receiveCount >= options.maxReceiveCount) {
+            dlqArrivals.inc({ queue: options.deadLetterQueue ?? `${queue}-dlq`, source: queue });
+          }
+          // Logged here, inside the span, so the line carries the trace id.
+          options.log.warn({ err, queue, messageId: received.id, receiveCount: received.receiveCount }, 'message handling failed; it will be retried');
+          if (err && typeof err === 'object') logged.add(err);
+          throw err;
+        }
+      },
+    );
+  };
   const consumers = Array.from({ length: options.pollers ?? 1 }, () => {
     const consumer = Consumer.create({
       sqs: options.sqs,
@@ -82,7 +137,7 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       },
       handleMessage: async (message: Message) => {
         try {
-          await options.handler(toReceived(message));
+          await handleTraced(message);
         } catch (err) {
           if (isPermanent(err) && message.MessageId) {
             if (failedForGood.size > 10_000) failedForGood.clear();
@@ -93,9 +148,10 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
         return message;
       },
     });
-    consumer.on('processing_error', (err, message) =>
-      options.log.warn({ err, queue: options.queueUrl, messageId: (message as Message | undefined)?.MessageId }, 'message handling failed; it will be retried'),
-    );
+    consumer.on('processing_error', (err, message) => {
+      if (logged.has(err) || logged.has((err as { cause?: object }).cause ?? {})) return;
+      options.log.warn({ err, queue: options.queueUrl, messageId: (message as Message | undefined)?.MessageId }, 'message handling failed; it will be retried');
+    });
     consumer.on('error', (err) => options.log.error({ err, queue: options.queueUrl }, 'queue consumer error'));
     consumer.start();
     return consumer;

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, type MessageAttributeValue, type SendMessageBatchCommandOutput, type SQSClient } from '@aws-sdk/client-sqs';
+import type { TraceCarrier } from '../observability/propagation.ts';
 import type { QueueDirectory } from './queue-directory.ts';
+import { endSendSpan, startSendSpan, withTraceAttributes } from './tracing.ts';
 
 export type Priority = 'high' | 'normal' | 'low';
 
@@ -20,6 +22,8 @@ export interface OutgoingMessage {
   delaySeconds?: number;
   messageGroupId?: string;
   deduplicationId?: string;
+  /** The trace to send it in (an outbox row's stored context); the active context when absent. */
+  traceContext?: TraceCarrier;
 }
 
 export interface BatchResult {
@@ -43,16 +47,23 @@ export class QueuePublisher {
   /** Sends one message with the seed's attributes; returns our stable message id. */
   async send(queueName: string, message: OutgoingMessage): Promise<string> {
     const messageId = message.messageId ?? randomUUID();
-    await this.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: await this.directory.url(queueName),
-        MessageBody: message.body,
-        MessageAttributes: attributesOf(message, messageId),
-        DelaySeconds: message.delaySeconds,
-        MessageGroupId: message.messageGroupId,
-        MessageDeduplicationId: message.deduplicationId,
-      }),
-    );
+    const { span, carrier } = startSendSpan('aws.sqs', queueName, message.traceContext, spanAttributes(message, messageId));
+    try {
+      await this.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: await this.directory.url(queueName),
+          MessageBody: message.body,
+          MessageAttributes: withTraceAttributes(attributesOf(message, messageId), carrier),
+          DelaySeconds: message.delaySeconds,
+          MessageGroupId: message.messageGroupId,
+          MessageDeduplicationId: message.deduplicationId,
+        }),
+      );
+    } catch (err) {
+      endSendSpan(span, `${(err as Error).name}: ${(err as Error).message}`);
+      throw err;
+    }
+    endSendSpan(span);
     return messageId;
   }
 
@@ -62,20 +73,30 @@ export class QueuePublisher {
     const result: BatchResult = { sent: [], failed: [] };
     for (let i = 0; i < messages.length; i += 10) {
       const chunk = messages.slice(i, i + 10).map((m) => ({ ...m, messageId: m.messageId ?? randomUUID() }));
-      // Batch entry ids must be short and alphanumeric; index them and map back.
-      const response = await this.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: url,
-          Entries: chunk.map((m, index) => ({
-            Id: `m${index}`,
-            MessageBody: m.body,
-            MessageAttributes: attributesOf(m, m.messageId),
-            DelaySeconds: m.delaySeconds,
-            MessageGroupId: m.messageGroupId,
-            MessageDeduplicationId: m.deduplicationId,
-          })),
-        }),
-      );
+      // One PRODUCER span per message, each in its own trace (batched rows come from different requests).
+      const sends = chunk.map((m) => startSendSpan('aws.sqs', queueName, m.traceContext, spanAttributes(m, m.messageId)));
+      let response: SendMessageBatchCommandOutput;
+      try {
+        // Batch entry ids must be short and alphanumeric; index them and map back.
+        response = await this.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: url,
+            Entries: chunk.map((m, index) => ({
+              Id: `m${index}`,
+              MessageBody: m.body,
+              MessageAttributes: withTraceAttributes(attributesOf(m, m.messageId), sends[index]!.carrier),
+              DelaySeconds: m.delaySeconds,
+              MessageGroupId: m.messageGroupId,
+              MessageDeduplicationId: m.deduplicationId,
+            })),
+          }),
+        );
+      } catch (err) {
+        for (const { span } of sends) endSendSpan(span, `${(err as Error).name}: ${(err as Error).message}`);
+        throw err;
+      }
+      const failedById = new Map((response.Failed ?? []).map((f) => [f.Id, `${f.Code ?? 'Unknown'}: ${f.Message ?? ''}`]));
+      sends.forEach(({ span }, index) => endSendSpan(span, failedById.get(`m${index}`)));
       for (const ok of response.Successful ?? []) result.sent.push(chunk[Number(ok.Id!.slice(1))]!.messageId);
       for (const bad of response.Failed ?? []) {
         result.failed.push({
@@ -88,6 +109,10 @@ export class QueuePublisher {
     }
     return result;
   }
+}
+
+function spanAttributes(message: OutgoingMessage, messageId: string) {
+  return { 'messaging.message.id': messageId, event_type: message.eventType };
 }
 
 function attributesOf(message: OutgoingMessage, messageId: string): Record<string, MessageAttributeValue> {

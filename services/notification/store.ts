@@ -3,7 +3,7 @@ import type { Kysely, Migration } from 'kysely';
 import { TRANSACTION_EVENTS, USER_EVENTS, type TransactionEventDetail, type UserEventDetail } from '../../contracts/events.ts';
 import { formatMinor } from '../../core/money.ts';
 import { handleOnce } from '../../messaging/inbox.ts';
-import { outboxInboxMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
+import { outboxInboxMigration, outboxTraceContextMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
 
 export interface NotificationRow {
   id: string;
@@ -40,6 +40,7 @@ const notifications: Migration = {
 export const notificationMigrations: Record<string, Migration> = {
   '0001_outbox_inbox': outboxInboxMigration,
   '0002_notifications': notifications,
+  '0003_outbox_trace_context': outboxTraceContextMigration,
 };
 
 type Draft = Omit<NotificationRow, 'id' | 'created_at' | 'read_at'>;

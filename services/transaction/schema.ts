@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import { outboxInboxMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
+import { outboxInboxMigration, outboxTraceContextMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
 
 /** The transaction service's record of every payment, for both its parties. */
 export interface TransactionRow {
@@ -76,4 +76,5 @@ export const transactionMigrations: Record<string, Migration> = {
   '0001_outbox_inbox': outboxInboxMigration,
   '0002_transactions': transactions,
   '0003_transaction_wallet_ids': walletIds,
+  '0004_outbox_trace_context': outboxTraceContextMigration,
 };

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import { outboxInboxMigration } from '../../../messaging/outbox-schema.ts';
+import { outboxInboxMigration, outboxTraceContextMigration } from '../../../messaging/outbox-schema.ts';
 
 const payments: Migration = {
   async up(db: Kysely<any>) {
@@ -41,4 +41,5 @@ const payments: Migration = {
 export const paymentMigrations: Record<string, Migration> = {
   '0001_outbox_inbox': outboxInboxMigration,
   '0002_payments': payments,
+  '0003_outbox_trace_context': outboxTraceContextMigration,
 };

@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import { outboxInboxMigration } from '../../../messaging/outbox-schema.ts';
+import { outboxInboxMigration, outboxTraceContextMigration } from '../../../messaging/outbox-schema.ts';
 
 const users: Migration = {
   async up(db: Kysely<any>) {
@@ -35,4 +35,5 @@ const users: Migration = {
 export const userMigrations: Record<string, Migration> = {
   '0001_outbox_inbox': outboxInboxMigration,
   '0002_users': users,
+  '0003_outbox_trace_context': outboxTraceContextMigration,
 };
