@@ -1,8 +1,10 @@
 import { messagingConfigFromEnv } from '../../messaging/aws.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
+import { initTracing } from '../../observability/tracing.ts';
 import { auditConfigFromEnv, startAuditService } from './app.ts';
 
+const tracing = initTracing('audit');
 const log = createLogger('audit');
 setDefaultLabels({ service: 'audit' });
 const service = await startAuditService(auditConfigFromEnv(), log, messagingConfigFromEnv());
@@ -13,6 +15,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    service.stop().then(() => process.exit(0), () => process.exit(1));
+    service.stop().then(() => tracing.shutdown()).then(() => process.exit(0), () => process.exit(1));
   });
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { registry } from '../../observability/metrics.ts';
 import { AwsError } from './aws-error.ts';
 import type { ActionHandler } from './ports.ts';
 import { parseQueryRequest, renderQueryError, renderQueryResult } from './protocols/sqs-query.ts';
@@ -46,6 +47,18 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     const url = new URL(req.url ?? '/', 'http://broker');
     if (!target && req.method === 'GET' && url.pathname === '/healthz') {
       return send(res, 200, 'text/plain', 'ok', requestId);
+    }
+    // Ready when the store answers a read; /metrics for the gateway's /metrics/all.
+    if (!target && req.method === 'GET' && url.pathname === '/readyz') {
+      try {
+        await sqs.handle('ListQueues', { MaxResults: 1 }, requestContext(req, fallbackBase));
+        return send(res, 200, 'application/json', JSON.stringify({ status: 'ready' }), requestId);
+      } catch (err) {
+        return send(res, 503, 'application/json', JSON.stringify({ status: 'not_ready', detail: (err as Error).message }), requestId);
+      }
+    }
+    if (!target && req.method === 'GET' && url.pathname === '/metrics') {
+      return send(res, 200, registry.contentType, await registry.metrics(), requestId);
     }
     let body: string;
     try {

@@ -8,6 +8,7 @@ import { createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
 import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
 import { stableMessageId } from '../../messaging/inbox.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
+import { traceCarrier } from '../../observability/propagation.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
@@ -56,7 +57,8 @@ export async function startNotificationService(config: NotificationConfig, log: 
 
   const handleEvent = async (eventId: string, detailType: string, detail: Record<string, unknown>) => {
     const stored = await storeNotifications(database.db, eventId, detailType, detail);
-    for (const n of stored) live.emit('notification', { user_id: n.user_id, notification: present(n) });
+    // The trace context goes along, so the gateway's WebSocket push joins the event's trace.
+    for (const n of stored) live.emit('notification', { user_id: n.user_id, notification: present(n), trace_context: traceCarrier() });
     return stored;
   };
 

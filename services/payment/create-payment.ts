@@ -5,10 +5,11 @@ import type { WalletClient } from '../../clients/wallet-client.ts';
 import { QUEUES } from '../../contracts/topology.ts';
 import { encodePaymentInitiated } from '../../contracts/payment-messages.ts';
 import { alreadyExists, conflict, failedPrecondition, invalidArgument, notFound, type PayMeshError } from '../../core/errors.ts';
-import { minorUnits, requirePositiveAmount, toDouble } from '../../core/money.ts';
+import { formatMinor, minorUnits, requirePositiveAmount, toDouble } from '../../core/money.ts';
 import { isUniqueViolation } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
+import { withSpan, type Span } from '../../observability/tracing.ts';
 import type { PaymentRow, PaymentSchema } from './schema.ts';
 import { recordHistory } from './saga/transitions.ts';
 
@@ -39,8 +40,41 @@ const MAX_NOTE = 280;
  * Validates a payment, records it as `pending` and queues the seed's
  * `payment_initiated` message in the same transaction. The saga takes it from
  * there. Returns the payment and whether it was created by this call.
+ * Traced as the seed's `payment.process`, with `payment.validate` (user_id,
+ * amount, validation_result) and `payment.execute` (transaction_id) inside.
  */
 export async function createPayment(deps: CreatePaymentDeps, input: CreatePaymentInput): Promise<{ payment: PaymentRow; created: boolean }> {
+  return withSpan('payment.process', { attributes: { user_id: input.senderId, currency: input.currency } }, async () => {
+    const checked = await withSpan('payment.validate', { attributes: { user_id: input.senderId, amount: amountTag(input), currency: input.currency } }, (span) =>
+      recordValidation(span, validatePayment(deps, input)),
+    );
+    if ('replay' in checked) return checked.replay;
+    return withSpan('payment.execute', {}, (span) => executePayment(deps, input, checked, span));
+  });
+}
+
+async function recordValidation<T>(span: Span, validation: Promise<T>): Promise<T> {
+  try {
+    const result = await validation;
+    span.setAttribute('validation_result', true);
+    return result;
+  } catch (err) {
+    span.setAttribute('validation_result', false);
+    throw err;
+  }
+}
+
+function amountTag(input: CreatePaymentInput): string {
+  try {
+    return formatMinor(input.amountMinor, input.currency);
+  } catch {
+    return input.amountMinor.toString();
+  }
+}
+
+type Validated = { replay: { payment: PaymentRow; created: boolean } } | { receiver: UserProfile; senderWallet: { id: string }; receiverWallet: string };
+
+async function validatePayment(deps: CreatePaymentDeps, input: CreatePaymentInput): Promise<Validated> {
   const digits = minorUnits(input.currency);
   requirePositiveAmount(input.amountMinor);
   const limit = BigInt(deps.maxAmountMajor) * 10n ** BigInt(digits);
@@ -53,7 +87,7 @@ export async function createPayment(deps: CreatePaymentDeps, input: CreatePaymen
   }
 
   const replay = await findByKey(deps.db, input.senderId, input.idempotencyKey);
-  if (replay) return { payment: sameRequestOrThrow(replay, input), created: false };
+  if (replay) return { replay: { payment: sameRequestOrThrow(replay, input), created: false } };
 
   const receiver = await resolveReceiver(deps.users, input);
   if (receiver.id === input.senderId) throw invalidArgument('SELF_PAYMENT', 'you cannot pay yourself', input.receiverId ? 'receiver_id' : 'receiver_email');
@@ -63,7 +97,15 @@ export async function createPayment(deps: CreatePaymentDeps, input: CreatePaymen
   const senderWallet = (await deps.wallets.listWallets(input.senderId)).find((w) => w.currency === input.currency);
   if (!senderWallet) throw failedPrecondition('NO_WALLET_IN_CURRENCY', `you have no ${input.currency} wallet to pay from`);
   const receiverWallet = await receivingWallet(deps.wallets, receiver.id, input.currency);
+  return { receiver, senderWallet, receiverWallet };
+}
 
+async function executePayment(
+  deps: CreatePaymentDeps,
+  input: CreatePaymentInput,
+  { receiver, senderWallet, receiverWallet }: { receiver: UserProfile; senderWallet: { id: string }; receiverWallet: string },
+  span: Span,
+): Promise<{ payment: PaymentRow; created: boolean }> {
   const now = new Date().toISOString();
   const payment: PaymentRow = {
     id: randomUUID(),
@@ -82,6 +124,7 @@ export async function createPayment(deps: CreatePaymentDeps, input: CreatePaymen
     created_at: now,
     updated_at: now,
   };
+  span.setAttribute('transaction_id', payment.id);
   const initiated = encodePaymentInitiated({
     event_type: 'payment_initiated',
     transaction_id: payment.id,

@@ -2,10 +2,12 @@ import { ServiceResolver } from '../../discovery/resolver.ts';
 import { messagingConfigFromEnv } from '../../messaging/aws.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
+import { initTracing } from '../../observability/tracing.ts';
 import { startPaymentService } from './app.ts';
 import { paymentConfigFromEnv } from './config.ts';
 
 const config = paymentConfigFromEnv();
+const tracing = initTracing('payment', { version: config.version });
 const log = createLogger(`payment-${config.version}`);
 setDefaultLabels({ service: 'payment', version: config.version });
 const resolver = new ServiceResolver();
@@ -24,7 +26,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    service.stop().then(
+    service.stop().then(() => tracing.shutdown()).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'payment shutdown failed');

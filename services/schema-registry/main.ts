@@ -1,7 +1,9 @@
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
+import { initTracing } from '../../observability/tracing.ts';
 import { registryConfigFromEnv, startSchemaRegistry } from './app.ts';
 
+const tracing = initTracing('schema-registry');
 const log = createLogger('schema-registry');
 setDefaultLabels({ service: 'schema-registry' });
 const service = await startSchemaRegistry(registryConfigFromEnv(), log);
@@ -12,7 +14,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
-    service.stop().then(
+    service.stop().then(() => tracing.shutdown()).then(
       () => process.exit(0),
       (err) => {
         log.error({ err }, 'schema registry shutdown failed');

@@ -2,11 +2,15 @@ import { createSqsClient, messagingConfigFromEnv } from '../../messaging/aws.ts'
 import { consumeWhenReady } from '../../messaging/consumer-host.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import { createLogger } from '../../observability/logger.ts';
+import { setDefaultLabels } from '../../observability/metrics.ts';
+import { initTracing } from '../../observability/tracing.ts';
 import { walletConfigFromEnv } from './config.ts';
 import { startWalletService } from './app.ts';
 import { userEventsHandler } from './user-events.ts';
 
+const tracing = initTracing('wallet');
 const log = createLogger('wallet');
+setDefaultLabels({ service: 'wallet' });
 const config = walletConfigFromEnv();
 const service = await startWalletService(config, log);
 log.info(
@@ -26,6 +30,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     log.info({ signal }, 'wallet shutting down');
     Promise.resolve(userEvents?.stop())
       .then(() => service.stop())
+      .then(() => tracing.shutdown())
       .then(
       () => process.exit(0),
       (err) => {

@@ -4,6 +4,7 @@ import type { WalletClient } from '../../../clients/wallet-client.ts';
 import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
 import { isPayMeshError, type PayMeshError } from '../../../core/errors.ts';
 import { handleOnce } from '../../../messaging/inbox.ts';
+import { withSpan } from '../../../observability/tracing.ts';
 import type { PaymentRow, PaymentSchema, PaymentStatus } from '../schema.ts';
 import { sagaEvent, transition } from './transitions.ts';
 
@@ -181,6 +182,20 @@ export class PaymentSaga {
     expected: PaymentStatus,
     decide: (payment: PaymentRow) => Promise<{ to: PaymentStatus; holdId?: string; failureReason?: string; detail?: string; events: Array<(p: PaymentRow) => ReturnType<typeof sagaEvent>> }>,
   ): Promise<void> {
+    // A span per step (named by the status it moves on from), inside the consumer's span for the message.
+    await withSpan(`payment.saga.${expected}`, { attributes: { transaction_id: paymentId, 'saga.consumer': consumer, 'saga.expected_status': expected } }, (span) =>
+      this.runStep(consumer, messageId, paymentId, expected, decide, (next) => span.setAttribute('saga.next_status', next)),
+    );
+  }
+
+  private async runStep(
+    consumer: string,
+    messageId: string,
+    paymentId: string,
+    expected: PaymentStatus,
+    decide: (payment: PaymentRow) => Promise<{ to: PaymentStatus; holdId?: string; failureReason?: string; detail?: string; events: Array<(p: PaymentRow) => ReturnType<typeof sagaEvent>> }>,
+    decided: (next: PaymentStatus) => void,
+  ): Promise<void> {
     const before = await this.load(paymentId);
     if (!before) {
       this.deps.log.warn({ paymentId, messageId }, 'saga message for an unknown payment; dropping it');
@@ -191,6 +206,7 @@ export class PaymentSaga {
       return;
     }
     const decision = await decide(before);
+    decided(decision.to);
     const outcome = await handleOnce(this.deps.db, consumer, messageId, async (trx) => {
       const current = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
       if (!current || current.status !== expected) return undefined;
