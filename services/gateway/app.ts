@@ -1,12 +1,14 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { registry } from '../../observability/metrics.ts';
+import { instrumentHttpServer } from '../../observability/http.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerGraphQL } from './graphql.ts';
 import { coerceQueryParameters, installGatewayProblems } from './problems.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { readinessRoute } from './readiness.ts';
 import { accountRoutes } from './routes/account.ts';
+import { observabilityRoutes } from './routes/admin-traces.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { paymentRoutes } from './routes/payments.ts';
@@ -24,6 +26,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
   installGatewayProblems(app, deps.bodyLimitBytes);
+  instrumentHttpServer(app);
   coerceQueryParameters(app);
   // JSON only: a text/plain body is refused with 415 instead of failing the schema as a string.
   app.removeContentTypeParser('text/plain');
@@ -44,6 +47,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   paymentRoutes(app, deps);
   transactionRoutes(app, deps);
   await notificationRoutes(app, deps);
+  observabilityRoutes(app, deps);
   adminRoutes(app, deps);
   if (deps.graphql) await registerGraphQL(app, { tokens: deps.tokens, log: deps.log, config: deps.graphql });
 

@@ -4,6 +4,7 @@ import type { PaymentClient } from '../../clients/payment-client.ts';
 import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
+import type { TraceStore } from '../../observability/trace-store.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { RateLimits } from './config.ts';
 import type { GatewayGraphQLConfig } from './graphql.ts';
@@ -29,6 +30,8 @@ export interface GatewayDeps {
   bodyLimitBytes: number;
   /** What GET /readyz checks (the database, the services called); absent: always ready. */
   readiness?: () => Promise<ReadinessReport>;
+  /** Recent traces for /admin/traces, fed by its OTLP receiver; absent: no trace store. */
+  traces?: TraceStore;
   /** The federated graph at /graphql; absent: no /graphql. */
   graphql?: GatewayGraphQLConfig;
 }

@@ -19,6 +19,7 @@ import { SUBGRAPH_NAMES, SUBGRAPH_PATH, subgraphSdl, type SubgraphName } from '.
 import { ConfigReader } from '../../core/config.ts';
 import { isPayMeshError, PayMeshError } from '../../core/errors.ts';
 import type { ServiceResolver } from '../../discovery/resolver.ts';
+import { withHttpClientSpan } from '../../observability/http.ts';
 import type { Caller, TokenIssuer } from './auth.ts';
 
 // graphql-depth-limit ships no types; this is its documented signature.
@@ -156,7 +157,12 @@ function operationLimits(config: Pick<GatewayGraphQLConfig, 'maxDepth' | 'maxCos
 function subgraphFetcher(name: string, timeoutMs: number): Fetcher {
   return (async (url: string, init?: RequestInit) => {
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
+      // A client span per subgraph fetch; the subgraph's server span continues it.
+      return await withHttpClientSpan('POST', url, new URL(url).pathname, (trace) => {
+        const headers = new Headers(init?.headers as ConstructorParameters<typeof Headers>[0]);
+        for (const [name, value] of Object.entries(trace)) headers.set(name, value);
+        return fetch(url, { ...init, headers, signal: AbortSignal.timeout(timeoutMs) });
+      });
     } catch (err) {
       const timedOut = (err as Error).name === 'TimeoutError';
       throw new PayMeshError('unavailable', 'SUBGRAPH_UNAVAILABLE', `the ${name} service ${timedOut ? `did not answer within ${timeoutMs} ms` : 'is unavailable'}`);

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { gauge } from '../../observability/metrics.ts';
+import { contextFromCarrier, type TraceCarrier } from '../../observability/propagation.ts';
+import { SpanKind, withSpan } from '../../observability/tracing.ts';
 
 const connections = gauge('websocket_connections', 'Open WebSocket connections on the gateway');
 
@@ -52,6 +54,21 @@ export class LiveNotifications {
     return set.size;
   }
 
+  /** The push as the last hop of the trace that caused the notification (its context comes along in the stream item). */
+  private pushInTrace(userId: string, message: unknown, carrier: TraceCarrier | undefined): void {
+    if (!carrier) {
+      this.push(userId, message);
+      return;
+    }
+    void withSpan(
+      'websocket push',
+      { kind: SpanKind.PRODUCER, parent: contextFromCarrier(carrier), attributes: { user_id: userId, 'messaging.system.name': 'websocket', 'messaging.operation.type': 'send' } },
+      async (span) => {
+        span.setAttribute('websocket.sockets', this.push(userId, message));
+      },
+    );
+  }
+
   private async subscribe(retryMs: number): Promise<void> {
     while (!this.stopped) {
       try {
@@ -67,8 +84,8 @@ export class LiveNotifications {
             buffer = buffer.slice(end + 2);
             const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
             if (!data) continue;
-            const item = JSON.parse(data) as { user_id: string; notification: unknown };
-            this.push(item.user_id, { type: 'notification', notification: item.notification });
+            const item = JSON.parse(data) as { user_id: string; notification: unknown; trace_context?: TraceCarrier };
+            this.pushInTrace(item.user_id, { type: 'notification', notification: item.notification }, item.trace_context);
           }
         }
       } catch (err) {

@@ -7,6 +7,8 @@ import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
+import { TraceStoreExporter, traceStoreFromEnv } from '../../observability/trace-store.ts';
+import { initTracing } from '../../observability/tracing.ts';
 import { openDatabase, sql } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import { buildGateway } from './app.ts';
@@ -19,6 +21,9 @@ import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
 import { WeightedRouter } from './weighted-router.ts';
 
+// The gateway keeps recent traces (its own spans, and the other services' through its OTLP receiver).
+const traces = traceStoreFromEnv();
+const tracing = initTracing('gateway', { localExporter: traces && new TraceStoreExporter(traces) });
 const log = createLogger('gateway');
 setDefaultLabels({ service: 'gateway' });
 const config = gatewayConfigFromEnv();
@@ -52,6 +57,7 @@ const app = await buildGateway({
   wallets,
   notifications: new NotificationClient(notificationUrl, config.policies['notification-service']),
   live,
+  traces,
   transactions,
   paymentRouter,
   paymentClients: paymentClient,
@@ -84,6 +90,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     await app.close();
     wallets.close();
     await database.close();
+    await tracing.shutdown();
     process.exit(0);
   });
 }
