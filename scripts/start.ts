@@ -31,6 +31,26 @@ function printTable() {
   console.log(`\nPayMesh is up:\n${rows.join('\n')}\n\nPress Ctrl-C to stop.\n`);
 }
 
+/** /readyz of a service that logged `address` (the wallet's HTTP listener is its `graphql` address; the broker logs host:port). */
+function readyzUrl(address: string, graphql: unknown): string {
+  return `${typeof graphql === 'string' ? graphql : address.startsWith('http') ? address : `http://${address}`}/readyz`;
+}
+
+/** Polls /readyz until it answers 200; false once the process has exited. */
+async function untilReady(url: string, child: ChildProcess): Promise<boolean> {
+  while (child.exitCode === null && child.signalCode === null && !shuttingDown) {
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      await response.body?.cancel();
+      if (response.ok) return true;
+    } catch {
+      // not answering yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
 function run(service: ServiceDefinition, attempt = 0) {
   const startedAt = Date.now();
   const ownPort = service.ownPort ? { [service.ownPort.env]: process.env[service.ownPort.from] || String(service.ownPort.fallback) } : {};
@@ -43,13 +63,18 @@ function run(service: ServiceDefinition, attempt = 0) {
       console.log(`${prefix} ${line}`);
       if (listening) return;
       try {
-        const parsed = JSON.parse(line) as { address?: unknown };
+        const parsed = JSON.parse(line) as { address?: unknown; graphql?: unknown };
         if (typeof parsed.address === 'string') {
           listening = true;
-          const restarted = endpoints.has(service.name);
-          endpoints.set(service.name, service.describe(parsed.address));
-          if (restarted) console.log(`${prefix} restarted: ${endpoints.get(service.name)}  (pid ${child.pid})`);
-          printTable();
+          const address = parsed.address;
+          // Listed once ready (its /readyz answers 200), not merely listening.
+          void untilReady(readyzUrl(address, parsed.graphql), child).then((ready) => {
+            if (!ready) return;
+            const restarted = endpoints.has(service.name);
+            endpoints.set(service.name, service.describe(address));
+            if (restarted) console.log(`${prefix} restarted: ${endpoints.get(service.name)}  (pid ${child.pid})`);
+            printTable();
+          });
         }
       } catch {
         // plain text line
