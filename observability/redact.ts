@@ -12,7 +12,7 @@ const CARD_CANDIDATE = /(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])/g;
 // A JWT: three base64url parts, the first a JSON header ("eyJ").
 const JWT = /\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}/gi;
-const SECRET_PAIR = /\b(password|passwd|secret|token|access_token|refresh_token|api_key|cvc|cvv)(["']?\s*[:=]\s*["']?)[^\s"'&,;}]+/gi;
+const SECRET_PAIR = /\b(password|passwd|secret|token|access_token|refresh_token|api_key|cvc|cvv)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"'&,;}]+)/gi;
 
 /** `jane@example.com` → `j***@example.com`: enough to recognise, not enough to mail. */
 export function maskEmail(email: string): string {
@@ -44,7 +44,10 @@ export function scrubText(text: string): string {
   return text
     .replace(JWT, '[redacted-token]')
     .replace(BEARER, '$1 [redacted]')
-    .replace(SECRET_PAIR, '$1$2[redacted]')
+    .replace(SECRET_PAIR, (_match, key: string, separator: string, value: string) => {
+      const quote = value[0] === '"' || value[0] === "'" ? value[0] : '';
+      return `${key}${separator}${quote}[redacted]${quote}`;
+    })
     .replace(CARD_CANDIDATE, (match) => (passesLuhn(match.replace(/[ -]/g, '')) ? '[redacted-card]' : match))
     .replace(EMAIL, (_match, first: string, domain: string) => `${first}***@${domain}`);
 }
