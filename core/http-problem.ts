@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isPayMeshError, type ErrorKind } from './errors.ts';
 
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
@@ -42,9 +42,13 @@ export function problemFor(err: unknown): Problem | undefined {
  * One error handler per Fastify app: PayMeshErrors become RFC 9457 problem
  * details with their stable code and field; schema validation errors become
  * 400s naming the field; anything else is a 500 that hides its internals.
+ * `refine` lets an app answer some errors its own way first (it returns a
+ * problem) or adjust one before the shared rules see it (it returns nothing).
  */
-export function installProblemHandler(app: FastifyInstance): void {
+export function installProblemHandler(app: FastifyInstance, refine?: (err: FastifyError, request: FastifyRequest) => Problem | undefined): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    const refined = refine?.(err, request);
+    if (refined) return sendProblem(reply, refined);
     const problem = problemFor(err);
     if (problem) return sendProblem(reply, problem);
     if (err.validation) {

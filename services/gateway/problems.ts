@@ -1,5 +1,5 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { installProblemHandler, sendProblem, type Problem } from '../../core/http-problem.ts';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import { installProblemHandler, type Problem } from '../../core/http-problem.ts';
 
 const problem = (status: number, code: string, detail: string, field?: string): Problem => ({
   type: `https://paymesh.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`,
@@ -17,27 +17,23 @@ const problem = (status: number, code: string, detail: string, field?: string): 
  * that say what a field should look like instead of quoting a regex.
  */
 export function installGatewayProblems(app: FastifyInstance, bodyLimitBytes: number): void {
-  installProblemHandler(app);
-  const shared = app.errorHandler;
-  app.setErrorHandler(function (err: FastifyError & { retryAfterSeconds?: number }, request, reply) {
+  installProblemHandler(app, (err: FastifyError, request: FastifyRequest) => {
     switch (err.code) {
       case 'FST_ERR_CTP_BODY_TOO_LARGE':
-        return sendProblem(reply, problem(413, 'BODY_TOO_LARGE', `the request body is larger than ${bodyLimitBytes} bytes`, 'body'));
+        return problem(413, 'BODY_TOO_LARGE', `the request body is larger than ${bodyLimitBytes} bytes`, 'body');
       case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-        return sendProblem(reply, problem(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as JSON (Content-Type: application/json), not ${request.headers['content-type'] ?? 'without a type'}`, 'content-type'));
+        return problem(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as JSON (Content-Type: application/json), not ${request.headers['content-type'] ?? 'without a type'}`, 'content-type');
       case 'FST_ERR_CTP_INVALID_JSON_BODY':
       case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-        return sendProblem(reply, problem(400, 'MALFORMED_JSON', `the body is not valid JSON: ${err.message}`, 'body'));
+        return problem(400, 'MALFORMED_JSON', `the body is not valid JSON: ${err.message}`, 'body');
       case 'RATE_LIMITED':
-        return sendProblem(reply, problem(429, 'RATE_LIMITED', err.message, undefined));
+        return problem(429, 'RATE_LIMITED', err.message);
     }
-    if (err.validation) {
-      for (const item of err.validation) {
-        const description = (item as { parentSchema?: { description?: string } }).parentSchema?.description;
-        if ((item.keyword === 'pattern' || item.keyword === 'format') && description) item.message = `must be ${description}`;
-      }
+    for (const item of err.validation ?? []) {
+      const description = (item as { parentSchema?: { description?: string } }).parentSchema?.description;
+      if ((item.keyword === 'pattern' || item.keyword === 'format') && description) item.message = `must be ${description}`;
     }
-    return shared.call(this, err, request, reply);
+    return undefined;
   });
 }
 
