@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { useCompileCache } from '../../scripts/services.ts';
+import { ServiceResolver } from '../../discovery/resolver.ts';
+import { discoveryFromPorts, useCompileCache } from '../../scripts/services.ts';
 import { auditConfigFromEnv } from '../../services/audit/app.ts';
 import { gatewayConfigFromEnv } from '../../services/gateway/config.ts';
 import { notificationConfigFromEnv } from '../../services/notification/app.ts';
@@ -118,4 +119,30 @@ test('a service with a bad switch refuses to start and says which', async () => 
   const { code, output } = await runUntilExit('services/notification/main.ts', { NOTIFICATION_PORT: '0', NOTIFICATION_CONSUMERS: 'disabled' });
   assert.notEqual(code, 0);
   assert.match(output, /NOTIFICATION_CONSUMERS must be 'on' or 'off', got 'disabled'/);
+});
+
+test("services find each other by the seed's names: loopback ports on one machine, the names themselves (Cloud Map DNS) in production", () => {
+  const local = new ServiceResolver({});
+  assert.equal(local.resolve('user-service.paypal.local').address, 'http://127.0.0.1:8001');
+  assert.equal(local.resolve('account-service.paypal.local').address, 'http://127.0.0.1:8001', "the seed's account service is the user service");
+  assert.equal(local.resolve('payment-service-v2.paypal.local').address, 'http://127.0.0.1:8012');
+  assert.equal(local.resolve('wallet-service.paypal.local').address, '127.0.0.1:50051');
+  assert.equal(new ServiceResolver({ USER_SERVICE_URL: 'http://127.0.0.1:9001/' }).resolve('user-service.paypal.local').address, 'http://127.0.0.1:9001');
+
+  const dns = new ServiceResolver({ SERVICE_DISCOVERY: 'dns' });
+  assert.equal(dns.resolve('user-service.paypal.local').address, 'http://user-service.paypal.local:8000');
+  assert.equal(dns.resolve('wallet-service.paypal.local').address, 'wallet-service.paypal.local:50051');
+  assert.throws(() => dns.resolve('ledger-service.paypal.local'), /unknown service name 'ledger-service.paypal.local'/);
+  assert.throws(() => new ServiceResolver({ SERVICE_DISCOVERY: 'consul' }), /SERVICE_DISCOVERY must be 'static' or 'dns', got 'consul'/);
+});
+
+test('npm start points callers at the ports it was given, unless told otherwise', () => {
+  assert.deepEqual(discoveryFromPorts({ USER_PORT: '9001', PAYMENT_V2_PORT: '9012', WALLET_GRPC_PORT: '9051', TRANSACTION_SERVICE_URL: 'http://elsewhere:1', TRANSACTION_PORT: '9003', AUDIT_PORT: '0' }), {
+    USER_SERVICE_URL: 'http://127.0.0.1:9001',
+    ACCOUNT_SERVICE_URL: 'http://127.0.0.1:9001',
+    PAYMENT_SERVICE_V2_URL: 'http://127.0.0.1:9012',
+    WALLET_SERVICE_ADDRESS: '127.0.0.1:9051',
+  });
+  assert.deepEqual(discoveryFromPorts({ BROKER_PORT: '9400' }), { PAYMESH_BROKER_URL: 'http://127.0.0.1:9400' });
+  assert.deepEqual(discoveryFromPorts({ BROKER_PORT: '9400', AWS_ENDPOINT_URL: 'https://sqs.example' }), {}, 'an AWS endpoint chosen explicitly wins');
 });

@@ -117,8 +117,16 @@ export class GateProxy {
     let release!: () => void;
     const arrived = new Promise<void>((resolve) => (reached = resolve));
     const released = new Promise<void>((resolve) => (release = resolve));
-    this.holds.push({ matches, reached, released });
-    return { reached: arrived, release };
+    const hold = { matches, reached, released };
+    this.holds.push(hold);
+    return {
+      reached: arrived,
+      release: () => {
+        // A hold no request reached is dropped, so it cannot catch a later one.
+        if (this.holds.includes(hold)) this.holds.splice(this.holds.indexOf(hold), 1);
+        release();
+      },
+    };
   }
 
   async close(): Promise<void> {
