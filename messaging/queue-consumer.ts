@@ -105,7 +105,9 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       async () => {
         try {
           await options.handler(received);
-          processingTime.observe({ queue, outcome: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          processingTime.observe({ queue, outcome: 'ok' }, seconds);
+          options.log.debug({ queue, messageId: received.id, ms: Math.round(seconds * 1000) }, 'message processed');
         } catch (err) {
           const permanent = isPermanent(err);
           processingTime.observe({ queue, outcome: permanent ? 'permanent' : 'retry' }, Number(process.hrtime.bigint() - started) / 1e9);

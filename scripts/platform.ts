@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
 import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
@@ -57,6 +58,8 @@ export interface Platform {
   /** http://127.0.0.1:<port> of an HTTP service, or host:port of the wallet. */
   url(service: string): string;
   running(service: string): boolean;
+  /** The lines (stdout and stderr) a service wrote after it came up, across restarts. */
+  logs(service: string): string[];
   /** Kills a service (SIGKILL by default) without restarting it. */
   kill(service: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped service again on the same port and data. */
@@ -115,10 +118,17 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   }
   const processes = new Map<string, ServiceProcess>();
 
+  const logs = new Map<string, string[]>();
   const launch = async (definition: ServiceDefinition) => {
     const serviceEnv = { ...env, ...definition.env, ...options.serviceEnv?.[definition.name], [WIRING[definition.name]!.portEnv]: String(ports.get(definition.name)) };
     const child = await spawnService(definition.entry, serviceEnv, (line) => (typeof line.address === 'string' ? line.address : undefined), 60_000);
     processes.set(definition.name, child);
+    // What it logs from now on, for tests that read logs (bounded: services may run long).
+    const lines = logs.get(definition.name) ?? [];
+    logs.set(definition.name, lines);
+    for (const stream of [child.child.stdout!, child.child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => lines.push(line) > 50_000 && lines.shift());
+    }
   };
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const known = (name: string) => {
@@ -153,6 +163,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       return service === 'wallet' ? `127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
     },
     running,
+    logs: (service) => [...(logs.get(known(service).name) ?? [])],
     async kill(service, signal = 'SIGKILL') {
       await processes.get(known(service).name)?.kill(signal);
     },
