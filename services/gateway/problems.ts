@@ -29,6 +29,13 @@ export function installGatewayProblems(app: FastifyInstance, bodyLimitBytes: num
       case 'RATE_LIMITED':
         return problem(429, 'RATE_LIMITED', err.message);
     }
+    // The Idempotency-Key header is required by the route schemas (so the OpenAPI document says so); its problems keep their own codes.
+    const first = err.validation?.[0];
+    if (err.validationContext === 'headers' && first) {
+      const missing = (first.params as { missingProperty?: string }).missingProperty === 'idempotency-key';
+      if (missing) return problem(400, 'IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (8 to 200 printable characters) with this request', 'Idempotency-Key');
+      if (first.instancePath === '/idempotency-key') return problem(400, 'INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 200 printable ASCII characters', 'Idempotency-Key');
+    }
     for (const item of err.validation ?? []) {
       const description = (item as { parentSchema?: { description?: string } }).parentSchema?.description;
       if ((item.keyword === 'pattern' || item.keyword === 'format') && description) item.message = `must be ${description}`;

@@ -22,14 +22,19 @@ export const problem = {
   },
 } as const;
 
+/** Errors are sent as application/problem+json; the OpenAPI document says so. */
+const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } }) as const;
+
 export const errorResponses = {
-  400: problem,
-  401: problem,
-  404: problem,
-  409: problem,
-  422: problem,
-  429: problem,
-  503: problem,
+  400: problemResponse('bad input: the problem names the field'),
+  401: problemResponse('no valid access token'),
+  404: problemResponse('not found (also: not yours)'),
+  409: problemResponse('a request with this Idempotency-Key is still running'),
+  413: problemResponse('the body is too large'),
+  415: problemResponse('the body is not JSON'),
+  422: problemResponse('refused: the same Idempotency-Key with another request, or a rule of the operation'),
+  429: problemResponse('rate limited; see Retry-After'),
+  503: problemResponse('a service behind the gateway is unavailable (its circuit breaker may be open)'),
 } as const;
 
 export const uuidParam = (name: string) =>
@@ -41,7 +46,14 @@ export const uuidParam = (name: string) =>
 
 export const idempotencyHeader = {
   type: 'object',
-  properties: { 'idempotency-key': { type: 'string', description: 'required: 8 to 200 printable characters' } },
+  required: ['idempotency-key'],
+  properties: {
+    'idempotency-key': {
+      type: 'string',
+      pattern: '^[\\x21-\\x7e]{8,200}$',
+      description: 'a unique key per operation (8 to 200 printable ASCII characters, e.g. a UUID): a retry with the same key and body replays the first response',
+    },
+  },
 } as const;
 
 export const user = {

@@ -411,7 +411,12 @@ describe('the public API over the running platform', () => {
     }
     const topUp = document.paths['/v1/wallets/{id}/top-ups'].post;
     assert.equal(topUp.requestBody.content['application/json'].schema.properties.amount.type, 'string', 'amounts are decimal strings, never numbers');
-    assert.ok(topUp.parameters.some((p: { in: string; name: string }) => p.in === 'header' && p.name === 'idempotency-key'));
+    for (const [route, method] of [['/v1/wallets/{id}/top-ups', 'post'], ['/v1/wallets/{id}/withdrawals', 'post'], ['/v1/payments', 'post'], ['/v1/wallets', 'post']] as const) {
+      const header = document.paths[route][method].parameters.find((p: { in: string; name: string }) => p.in === 'header' && p.name === 'idempotency-key');
+      assert.equal(header?.required, true, `${route} requires an Idempotency-Key`);
+      for (const status of ['409', '422']) assert.ok(document.paths[route][method].responses[status], `${route} documents ${status}`);
+    }
+    assert.ok(topUp.responses['400'].content['application/problem+json'].schema.properties.field, 'errors are problem+json naming the field');
     const wallet = document.paths['/v1/wallets'].get.responses[200].content['application/json'].schema.properties.wallets.items.properties;
     for (const field of ['id', 'currency', 'balance', 'available', 'frozen']) assert.ok(wallet[field], `a wallet has ${field}`);
     assert.deepEqual(Object.keys(document.paths).filter((p) => p.startsWith('/admin')), [], 'the admin surface is not advertised');
