@@ -7,6 +7,7 @@ import { registerGraphQL } from './graphql.ts';
 import { coerceQueryParameters, installGatewayProblems } from './problems.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { readinessRoute } from './readiness.ts';
+import { registerWebApp } from './static.ts';
 import { accountRoutes } from './routes/account.ts';
 import { observabilityRoutes } from './routes/admin-traces.ts';
 import { adminRoutes } from './routes/admin.ts';
@@ -57,5 +58,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );
+  // The web front end (web/dist) answers the GETs no API route matches.
+  await registerWebApp(app);
   return app;
 }
