@@ -25,12 +25,12 @@ export class NodeSqliteDatabase implements SqliteDatabase {
 
   constructor(file: string) {
     this.raw = new DatabaseSync(file);
+    this.raw.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // WAL lets readers run beside the writer; FULL makes every commit durable
     // (an acknowledged transfer survives a crash or a power cut).
-    this.raw.exec('PRAGMA journal_mode = WAL');
+    whileBusy(() => this.raw.exec('PRAGMA journal_mode = WAL'));
     this.raw.exec('PRAGMA synchronous = FULL');
     this.raw.exec('PRAGMA foreign_keys = ON');
-    this.raw.exec('PRAGMA busy_timeout = 10000');
   }
 
   prepare(sql: string): SqliteStatement {
@@ -62,6 +62,31 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     if (this.raw.isOpen) this.raw.close();
   }
 }
+
+const BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs `statement`, retrying while the file is locked, for up to the busy
+ * timeout. Switching a new file to WAL needs an exclusive lock, and SQLite
+ * answers BUSY at once, without its busy handler, while another process
+ * sharing the file (payment and its canary start together) holds a write
+ * lock. This runs once, while a service starts, so a blocking sleep is fine.
+ */
+function whileBusy(statement: () => void): void {
+  const deadline = Date.now() + BUSY_TIMEOUT_MS;
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      statement();
+      return;
+    } catch (err) {
+      if ((err as { errcode?: number }).errcode !== SQLITE_BUSY || Date.now() > deadline) throw err;
+      Atomics.wait(sleeper, 0, 0, 20);
+    }
+  }
+}
+
+const SQLITE_BUSY = 5;
 
 type SqliteParam = null | number | bigint | string | Uint8Array;
 
