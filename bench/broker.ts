@@ -1,32 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { spawnService } from '../test/support/processes.ts';
-import type { BenchRow } from './run.ts';
+import { cpuSecondsOf } from './measure.ts';
 
 const PRODUCERS = 8;
 const CONSUMERS = 8;
 const BATCH = 10;
 const BODY = JSON.stringify({ event_type: 'payment_initiated', transaction_id: 'x'.repeat(36), amount_minor: '1025', currency: 'USD' });
 
-interface Result {
+export interface Result {
   messages: number;
   seconds: number;
   perSecond: number;
   /** CPU seconds the broker process spent, where the platform tells (Linux /proc). */
   serverCpuSeconds?: number;
-}
-
-/** user + system CPU seconds of a process, from /proc (Linux); undefined elsewhere. */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -103,8 +93,9 @@ async function benchEmbeddedBroker(total: number): Promise<Result> {
  * total concurrency. BullMQ 6 talks to Redis through an adapter over a peer
  * client package (ioredis), loaded here only if it is installed.
  */
-async function benchBullMq(total: number): Promise<Result | string> {
-  let Redis: new (options: Record<string, unknown>) => { quit(): Promise<unknown>; config(...args: string[]): Promise<unknown> };
+async function benchBullMq(total: number): Promise<(Result & { persistence: string }) | string> {
+  type RedisClient = { quit(): Promise<unknown>; config(...args: string[]): Promise<unknown> };
+  let Redis: new (options: Record<string, unknown>) => RedisClient;
   try {
     const specifier = 'ioredis';
     Redis = ((await import(specifier)) as { default: typeof Redis }).default;
@@ -112,7 +103,20 @@ async function benchBullMq(total: number): Promise<Result | string> {
     return 'not run: BullMQ 6 needs its Redis client peer package (ioredis), which is not installed';
   }
   const { Queue, Worker, createIORedisClient } = await import('bullmq');
-  const connect = () => createIORedisClient(new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null }) as never);
+  // Connections handed to BullMQ stay ours to close: its close() leaves a shared client open (and the process alive).
+  const clients: RedisClient[] = [];
+  const connect = () => {
+    const client = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+    clients.push(client);
+    return createIORedisClient(client as never);
+  };
+  let persistence: string;
+  try {
+    persistence = await redisPersistence(connect() as unknown as RedisClient);
+  } catch (err) {
+    await Promise.all(clients.map((c) => c.quit().catch(() => {})));
+    return `not run: Redis at 127.0.0.1:6379 did not answer (${(err as Error).message})`;
+  }
   const name = `bench-${randomUUID()}`;
   const queue = new Queue(name, { connection: connect() as never });
   let completed = 0;
@@ -125,43 +129,37 @@ async function benchBullMq(total: number): Promise<Result | string> {
   try {
     const jobs = Array.from({ length: BATCH }, () => ({ name: 'payment', data: BODY, opts: { removeOnComplete: true, removeOnFail: true } }));
     void worker.run();
-    return await measure(total, async () => void (await queue.addBulk(jobs)), () => allDone);
+    return { ...(await measure(total, async () => void (await queue.addBulk(jobs)), () => allDone)), persistence };
   } finally {
     await worker.close();
     await queue.obliterate({ force: true });
     await queue.close();
+    await Promise.all(clients.map((c) => c.quit().catch(() => {})));
   }
 }
 
-function row(result: Result): string {
-  return `${Math.round(result.perSecond)} msg/s`;
+/** How this Redis keeps data across a crash, from its own configuration: RDB snapshots and the append-only file. */
+async function redisPersistence(redis: RedisLike): Promise<string> {
+  const [, save] = (await redis.config('GET', 'save')) as [string, string];
+  const [, appendonly] = (await redis.config('GET', 'appendonly')) as [string, string];
+  const [, fsync] = (await redis.config('GET', 'appendfsync')) as [string, string];
+  if (appendonly === 'yes') return `AOF on (appendfsync ${fsync})${save ? `, RDB save "${save}"` : ''}`;
+  return save ? `no AOF; RDB snapshots only (save "${save}"): acknowledged jobs can be lost on a crash` : 'no persistence (no AOF, no RDB snapshots): nothing survives a Redis crash';
 }
 
-export async function benchBroker({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+type RedisLike = { config(...args: string[]): Promise<unknown> };
+
+export interface BrokerComparison {
+  total: number;
+  broker: Result;
+  bullmq: (Result & { persistence: string }) | string;
+  setup: string;
+}
+
+/** The embedded broker and BullMQ doing the same durable queue work: send, receive, delete in batches of 10. */
+export async function benchBroker({ quick }: { quick: boolean }): Promise<BrokerComparison> {
   const total = quick ? 2000 : 20_000;
   const broker = await benchEmbeddedBroker(total);
-  const bull = await benchBullMq(total);
-  const note = `${total} messages; ${PRODUCERS} producers sending batches of ${BATCH}, ${CONSUMERS} consumers receiving and deleting batches of ${BATCH}`;
-  const ratio = typeof bull === 'string' ? 'n/a (BullMQ not run)' : (broker.perSecond / bull.perSecond).toFixed(2);
-  const table = [
-    '| system | messages | seconds | messages/s | vs BullMQ |',
-    '|---|---|---|---|---|',
-    `| embedded broker (AWS SDK over HTTP, SQLite WAL, fsync before each ack) | ${broker.messages} | ${broker.seconds.toFixed(2)} | ${Math.round(broker.perSecond)} | ${ratio} |`,
-    typeof bull === 'string'
-      ? `| BullMQ on Redis 127.0.0.1:6379 | - | - | - | ${bull} |`
-      : `| BullMQ on Redis 127.0.0.1:6379 | ${bull.messages} | ${bull.seconds.toFixed(2)} | ${Math.round(bull.perSecond)} | 1.00 |`,
-  ].join('\n');
-  console.log(`\n## Broker vs BullMQ\n\n${table}\n`);
-  return [
-    {
-      name: 'broker durable messages (send+receive+delete)',
-      value: row(broker),
-      note: `${note}; every send fsynced before its ack${
-        broker.serverCpuSeconds === undefined ? '' : `; broker CPU ${((broker.serverCpuSeconds * 1e6) / broker.messages).toFixed(0)} µs/message`
-      }`,
-    },
-    typeof bull === 'string'
-      ? { name: 'BullMQ on Redis (same work)', value: '-', note: bull }
-      : { name: 'BullMQ on Redis (same work)', value: row(bull), note: `broker/BullMQ ratio ${ratio}` },
-  ];
+  const bullmq = await benchBullMq(total);
+  return { total, broker, bullmq, setup: `${total} messages; ${PRODUCERS} producers sending batches of ${BATCH}, ${CONSUMERS} consumers receiving and deleting batches of ${BATCH}` };
 }
