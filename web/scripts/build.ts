@@ -1,7 +1,7 @@
 /**
  * Builds the web front end into web/dist with Vite. Run by the root `prepare`
- * script (so `npm install` / `npm ci` builds it) and `prestart` (so `npm start`
- * rebuilds it when its sources changed), never by hand:
+ * script through prepare.mjs (so `npm install` / `npm ci` builds it) and by
+ * `prestart` (so `npm start` rebuilds it when its sources changed), never by hand:
  *
  *   node web/scripts/build.ts               build
  *   node web/scripts/build.ts --if-stale    build only when the sources changed since the last build
