@@ -27,6 +27,7 @@ export default defineConfig({
     rolldownOptions: { input: entries },
   },
   server: {
+    host: '127.0.0.1',
     proxy: {
       '/v1': gateway,
       '/openapi.json': gateway,
