@@ -79,6 +79,16 @@ describe('the web app in a browser', { skip }, () => {
   const markPage = (page: Page) => page.evaluate('window.stillTheSamePage = true');
   const notReloaded = async (page: Page) => assert.equal(await page.evaluate('window.stillTheSamePage'), true, 'the page was not reloaded');
 
+  /** Records every text the payment status region shows, from now on, in window.statusesShown. */
+  const recordStatuses = (page: Page) =>
+    page.evaluate(`
+      window.statusesShown = [];
+      new MutationObserver(() => {
+        const text = document.querySelector('[data-testid="payment-status"]')?.textContent;
+        if (text !== undefined && text !== window.statusesShown.at(-1)) window.statusesShown.push(text);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    `);
+
   async function sendPayment(page: Page, to: string, amount: string, note?: string): Promise<void> {
     await page.getByRole('link', { name: 'Send money' }).click();
     await page.getByLabel("Recipient's email").fill(to);
@@ -113,10 +123,18 @@ describe('the web app in a browser', { skip }, () => {
       await markPage(alicePage);
 
       await sendPayment(alicePage, bobEmail, '25.50', 'lunch');
+      await recordStatuses(alicePage);
       await alicePage.getByRole('button', { name: 'Send' }).click();
       await alicePage.waitForURL(/\/payments\/[0-9a-f-]{36}$/);
       const status = alicePage.getByTestId('payment-status');
       await status.filter({ hasText: 'Payment completed.' }).waitFor();
+      // However fast the saga ran, what the page showed only ever moved forward, to completed.
+      const shown = (await alicePage.evaluate('window.statusesShown')) as string[];
+      const order = ['Loading the payment…', 'Payment submitted. Reserving funds…', 'Funds reserved. Sending…', 'Payment completed.'];
+      const positions = shown.map((text) => order.indexOf(text));
+      assert.ok(positions.every((at, i) => at >= 0 && (i === 0 || at > positions[i - 1]!)), `forward only: ${shown.join(' → ')}`);
+      assert.equal(shown.at(-1), 'Payment completed.');
+      t.diagnostic(`the payment page showed: ${shown.join(' → ')}`);
       assert.equal(await alicePage.getByRole('heading', { level: 1 }).textContent(), 'You sent $25.50');
       await alicePage.getByText('Every step').click();
       const steps = (await alicePage.getByRole('group').textContent()) ?? '';
