@@ -5,6 +5,21 @@
  * `paymesh_scrape_up` rather than failing the whole page.
  */
 
+/**
+ * The services whose /metrics the gateway's /metrics/all gathers on one machine, by their seed names.
+ * The wallet's HTTP listener serves the wallet process's metrics, gRPC ones included.
+ */
+export const ONE_MACHINE_METRICS_SOURCES = [
+  'user-service.paypal.local',
+  'payment-service.paypal.local',
+  'payment-service-v2.paypal.local',
+  'transaction-service.paypal.local',
+  'notification-service.paypal.local',
+  'audit-service.paypal.local',
+  'schema-registry.paypal.local',
+  'wallet-graphql.paypal.local',
+];
+
 export interface ScrapeTarget {
   /** A name for the target (its discovery name), used in `paymesh_scrape_up`. */
   name: string;

@@ -2,24 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../../core/errors.ts';
 import { ServiceResolver } from '../../../discovery/resolver.ts';
 import { messagingConfigFromEnv } from '../../../messaging/aws.ts';
-import { federate, type ScrapeTarget } from '../../../observability/metrics-federation.ts';
+import { federate, ONE_MACHINE_METRICS_SOURCES, type ScrapeTarget } from '../../../observability/metrics-federation.ts';
 import { registry } from '../../../observability/metrics.ts';
 import { spansFromOtlpJson, type OtlpTraceRequest, type TraceStore } from '../../../observability/trace-store.ts';
 import { GATEWAY_OTLP_PATH } from '../../../observability/tracing.ts';
 import { requireOperator, type TokenIssuer } from '../auth.ts';
-
-/** Services whose /metrics the gateway gathers for /metrics/all, by their seed names. */
-const METRICS_SOURCES = [
-  'user-service.paypal.local',
-  'payment-service.paypal.local',
-  'payment-service-v2.paypal.local',
-  'transaction-service.paypal.local',
-  'notification-service.paypal.local',
-  'audit-service.paypal.local',
-  'schema-registry.paypal.local',
-  // The wallet's HTTP listener serves the wallet process's metrics, gRPC ones included.
-  'wallet-graphql.paypal.local',
-];
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 const isLoopback = (request: FastifyRequest) => LOOPBACK.has(request.socket.remoteAddress ?? '');
@@ -29,9 +16,14 @@ async function requireOperatorOrLoopback(tokens: TokenIssuer, request: FastifyRe
   if (!isLoopback(request)) await requireOperator(tokens, request);
 }
 
+/**
+ * On one machine (static discovery) every service's /metrics; on AWS none: there each service's collector
+ * sends its metrics to CloudWatch, and the network lets the gateway reach only the services it calls.
+ */
 function metricsTargets(env: NodeJS.ProcessEnv = process.env): ScrapeTarget[] {
+  if ((env.SERVICE_DISCOVERY ?? 'static') !== 'static') return [];
   const resolver = new ServiceResolver(env);
-  const targets = METRICS_SOURCES.map((name) => ({ name, url: `${resolver.resolve(name).address}/metrics` }));
+  const targets = ONE_MACHINE_METRICS_SOURCES.map((name) => ({ name, url: `${resolver.resolve(name).address}/metrics` }));
   const messaging = messagingConfigFromEnv(env);
   if (messaging.embedded && messaging.endpoint) targets.push({ name: 'broker', url: `${messaging.endpoint}/metrics` });
   return targets;
