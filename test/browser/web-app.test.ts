@@ -212,6 +212,38 @@ describe('the web app in a browser', { skip }, () => {
     });
   });
 
+  test('sending again after the answer was lost reuses the Idempotency-Key and pays once', async (t) => {
+    const alice = await fundedPerson('30.00');
+    const bob = await fundedPerson('0');
+    await withBrowsers(browser, t.name, async (open) => {
+      const page = await open();
+      const keys: string[] = [];
+      // The first attempt reaches the gateway and the payment starts, but its answer never reaches the page.
+      let lose = true;
+      await page.route('**/v1/payments', async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        keys.push(route.request().headers()['idempotency-key'] ?? 'none');
+        if (!lose) return route.continue();
+        lose = false;
+        await route.fetch();
+        await route.abort('connectionreset');
+      });
+      await signIn(page, alice.email);
+      await sendPayment(page, bob.email, '7.25');
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.getByRole('alert').filter({ hasText: 'PayMesh could not be reached' }).waitFor();
+      await page.getByRole('button', { name: 'Send' }).click();
+      await page.waitForURL(/\/payments\//);
+      await page.getByTestId('payment-status').filter({ hasText: 'Payment completed.' }).waitFor();
+
+      assert.equal(keys.length, 2);
+      assert.equal(keys[0], keys[1], 'the retry carried the first attempt’s key');
+      const sent = (await alice.client.get('/v1/transactions')).body.transactions.filter((tx: { direction: string }) => tx.direction === 'sent');
+      assert.equal(sent.length, 1, 'one payment');
+      assert.equal((await alice.client.wallet()).balance, '22.75');
+    });
+  });
+
   test('bad input is explained next to its field, whether the app or the API finds it', async (t) => {
     const alice = await fundedPerson('20.00');
     await withBrowsers(browser, t.name, async (open) => {
