@@ -1,0 +1,585 @@
+/**
+ * `npm run chaos [-- --duration 60] [-- --seed 1234] [-- --postgres[=url]]`
+ *
+ * Runs the platform as separate processes under a steady stream of payments
+ * between a few users, SIGKILLs random services at random moments (the
+ * broker and the wallet among them) and restarts them, for a bounded time.
+ * Then it lets the flow drain (bounded) and checks what must hold whatever
+ * crashed: money per currency unchanged, every accepted payment ended, no
+ * hold left frozen, no ledger entry or capture duplicated, every message
+ * processed or sitting in a dead-letter queue. It prints a timeline of what it
+ * did and the verdict, and exits non-zero on any violation.
+ *
+ * The seed fixes the schedule (which service dies when, for how long) and the
+ * payments (who pays whom, how much, when); the interleavings with the
+ * services' own timing are not reproducible, so a failing seed is a strong
+ * hint rather than a guaranteed replay. Options:
+ *   --duration <s>        chaos time (default 60)
+ *   --seed <n>            default: random, printed
+ *   --drain-timeout <s>   how long the flow may take to settle afterwards (default 240)
+ *   --users <n>           default 6
+ *   --clients <n>         concurrent payment senders (default 4)
+ *   --postgres[=url]      run every service on PostgreSQL (a fresh schema set)
+ *   --keep-data           keep the platform's data directory for inspection
+ */
+import { randomUUID } from 'node:crypto';
+import { DeleteMessageCommand, GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { sql } from 'kysely';
+import { auditLedger } from '../services/wallet/ledger-audit.ts';
+import type { WalletSchema } from '../services/wallet/schema.ts';
+import type { PaymentSchema } from '../services/payment/schema.ts';
+import { createSqsClient } from '../messaging/aws.ts';
+import { databaseConfigFromEnv, openDatabase, type Database } from '../storage/database.ts';
+import { ApiClient } from '../test/support/api.ts';
+import { databaseChoiceFromArgs, databaseEnv, dropDatabases, OPEN_RATE_LIMITS, requirePostgres, type DatabaseChoice } from '../bench/platform-setup.ts';
+import { startPlatform, type Platform } from './platform.ts';
+
+export interface ChaosOptions {
+  seed: number;
+  durationSeconds: number;
+  drainTimeoutSeconds: number;
+  users: number;
+  clients: number;
+  database: DatabaseChoice;
+  keepData?: boolean;
+  /** Progress lines (the timeline is also in the report). */
+  log?: (line: string) => void;
+}
+
+export interface TimelineEntry {
+  /** Seconds since the chaos started. */
+  at: number;
+  what: string;
+}
+
+export interface ChaosReport {
+  seed: number;
+  timeline: TimelineEntry[];
+  kills: Record<string, number>;
+  payments: { attempted: number; accepted: number; refused: number; abandoned: number; completed: number; failed: number; clientRetries: number };
+  /** What sits in dead-letter queues after the drain: accounted for, listed, not a violation by itself. */
+  deadLetters: Array<{ queue: string; count: number; samples: string[] }>;
+  drainSeconds: number;
+  violations: string[];
+  passed: boolean;
+}
+
+/** Every service the harness may kill: the broker and the wallet among them. */
+export const VICTIMS = ['broker', 'wallet', 'payment', 'payment-v2', 'transaction', 'notification', 'user', 'gateway', 'audit', 'schema-registry'] as const;
+
+/**
+ * A small seeded PRNG (mulberry32): reproducible schedules need a seed, and
+ * Math.random takes none. No declared dependency offers one.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+interface ChaosUser {
+  client: ApiClient;
+  id: string;
+  currencies: string[];
+}
+
+interface AcceptedPayment {
+  id: string;
+  sender: ChaosUser;
+  amountMinor: bigint;
+  currency: string;
+}
+
+/** Top-ups the harness made, per currency: the money that must still be there at the end. */
+type MoneyIn = Map<string, bigint>;
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const log = options.log ?? (() => {});
+  const random = seededRandom(options.seed);
+  const between = (min: number, max: number) => min + random() * (max - min);
+  const timeline: TimelineEntry[] = [];
+  const violations: string[] = [];
+  let chaosStart = performance.now();
+  const note = (what: string) => {
+    const entry = { at: (performance.now() - chaosStart) / 1000, what };
+    timeline.push(entry);
+    log(`${entry.at.toFixed(1).padStart(6)} s  ${what}`);
+  };
+
+  await requirePostgres(options.database);
+  const sagaSettings = {
+    // Stalled sagas (their wallet call lost in a crash) are driven to an end well within the drain time.
+    PAYMENT_SAGA_STEP_TIMEOUT_SECONDS: '20',
+    PAYMENT_SAGA_SWEEP_INTERVAL_MS: '1000',
+    PAYMENT_DLQ_SWEEP_INTERVAL_MS: '2000',
+  };
+  const platform = await startPlatform({
+    env: { ...databaseEnv(options.database), ...OPEN_RATE_LIMITS, GATEWAY_ACCESS_TOKEN_TTL_SECONDS: '86400', ...sagaSettings },
+    keepData: options.keepData,
+  });
+  log(`platform up (data in ${platform.dataDir})`);
+  const sqs = createSqsClient({ region: 'us-east-1', endpoint: platform.env.PAYMESH_BROKER_URL!, embedded: true });
+  const kills: Record<string, number> = {};
+  const payments = { attempted: 0, accepted: 0, refused: 0, abandoned: 0, completed: 0, failed: 0, clientRetries: 0 };
+  const accepted: AcceptedPayment[] = [];
+  let deadLetters: ChaosReport['deadLetters'] = [];
+  let drainSeconds = 0;
+  try {
+    const { users, moneyIn } = await setUpUsers(platform, options.users, random);
+    log(`${users.length} users funded: ${[...moneyIn].map(([c, m]) => `${formatMinor(m)} ${c}`).join(', ')}`);
+
+    chaosStart = performance.now();
+    const chaosEnd = chaosStart + options.durationSeconds * 1000;
+    note(`chaos starts: seed ${options.seed}, ${options.durationSeconds} s, ${options.clients} clients`);
+
+    // The load: each client sends a payment, then another after a short pause, never waiting for the saga.
+    let sending = true;
+    const clients = Array.from({ length: options.clients }, async () => {
+      while (sending) {
+        const sender = users[Math.floor(random() * users.length)]!;
+        const others = users.filter((u) => u !== sender);
+        const receiver = others[Math.floor(random() * others.length)]!;
+        const currency = sender.currencies[Math.floor(random() * sender.currencies.length)]!;
+        // Mostly small amounts; now and then more than the sender has, so some sagas fail and compensate.
+        const amountMinor = BigInt(random() < 0.1 ? 200_000 + Math.floor(random() * 200_000) : 1 + Math.floor(random() * 2_000));
+        const pause = between(50, 400);
+        payments.attempted++;
+        const outcome = await sendPayment(platform.url('gateway'), sender, receiver, amountMinor, currency, () => payments.clientRetries++);
+        if (outcome.kind === 'accepted') {
+          payments.accepted++;
+          accepted.push({ id: outcome.id, sender, amountMinor, currency });
+        } else if (outcome.kind === 'refused') payments.refused++;
+        else {
+          payments.abandoned++;
+          note(`a client gave up on a payment after retrying for ${CLIENT_PATIENCE_MS / 1000} s (${outcome.reason}); it is not counted as accepted`);
+        }
+        await sleep(pause);
+      }
+    });
+
+    // The chaos: kill a service, leave it down a while, restart it; every victim in turn before any repeats.
+    let deck: string[] = [];
+    while (performance.now() < chaosEnd) {
+      await sleep(between(1000, 4000));
+      if (performance.now() >= chaosEnd) break;
+      if (deck.length === 0) deck = shuffle([...VICTIMS], random);
+      const victim = deck.pop()!;
+      const downMs = between(200, 3500);
+      await platform.kill(victim, 'SIGKILL');
+      kills[victim] = (kills[victim] ?? 0) + 1;
+      note(`SIGKILL ${victim} (down for ${(downMs / 1000).toFixed(1)} s)`);
+      await sleep(downMs);
+      await restart(platform, victim, note, violations);
+    }
+    note('chaos over: no more kills; clients stop starting payments');
+    sending = false;
+    await Promise.all(clients);
+    note(`clients done: ${payments.accepted} accepted, ${payments.refused} refused, ${payments.abandoned} abandoned`);
+
+    const drained = await drain(platform, sqs, accepted, options.drainTimeoutSeconds * 1000, log);
+    drainSeconds = drained.seconds;
+    note(drained.settled ? `flow drained in ${drained.seconds.toFixed(1)} s` : `flow did NOT drain within ${options.drainTimeoutSeconds} s: ${drained.waitingFor}`);
+    if (!drained.settled) violations.push(`the flow did not drain within ${options.drainTimeoutSeconds} s: ${drained.waitingFor}`);
+
+    const checked = await check(platform, sqs, accepted, moneyIn);
+    violations.push(...checked.violations);
+    deadLetters = checked.deadLetters;
+    payments.completed = checked.completed;
+    payments.failed = checked.failed;
+  } finally {
+    sqs.destroy();
+    await platform.stop();
+    if (!options.keepData) await dropDatabases(options.database);
+  }
+  return { seed: options.seed, timeline, kills, payments, deadLetters, drainSeconds, violations, passed: violations.length === 0 };
+}
+
+function shuffle<T>(items: T[], random: () => number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [items[i], items[j]] = [items[j]!, items[i]!];
+  }
+  return items;
+}
+
+/** Restarts a killed service; a service that cannot come back is itself a finding, and it is tried again. */
+async function restart(platform: Platform, victim: string, note: (what: string) => void, violations: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const started = performance.now();
+    try {
+      await platform.restart(victim);
+      note(`restarted ${victim} (ready in ${((performance.now() - started) / 1000).toFixed(1)} s)`);
+      return;
+    } catch (err) {
+      const message = (err as Error).message.split('\n').slice(0, 6).join(' ');
+      note(`${victim} failed to restart (attempt ${attempt}): ${message}`);
+      if (attempt >= 3) {
+        violations.push(`${victim} could not be restarted after a SIGKILL: ${message}`);
+        throw err;
+      }
+      await sleep(1000);
+    }
+  }
+}
+
+async function setUpUsers(platform: Platform, count: number, random: () => number): Promise<{ users: ChaosUser[]; moneyIn: MoneyIn }> {
+  const gateway = platform.url('gateway');
+  const users: ChaosUser[] = [];
+  const moneyIn: MoneyIn = new Map();
+  const add = (currency: string, minor: bigint) => moneyIn.set(currency, (moneyIn.get(currency) ?? 0n) + minor);
+  for (let i = 0; i < count; i++) {
+    const { client, user } = await ApiClient.signUp(gateway);
+    // Amounts vary by user, so balances differ and some payments run out of funds.
+    const usd = 1000 + Math.floor(random() * 4000);
+    const { methodId } = await client.fund(`${usd}.00`, 'USD');
+    add('USD', BigInt(usd) * 100n);
+    const currencies = ['USD'];
+    if (i % 2 === 0) {
+      const opened = await client.post('/v1/wallets', { currency: 'EUR' });
+      if (opened.status !== 201) throw new Error(`opening a EUR wallet failed: ${opened.status} ${JSON.stringify(opened.body)}`);
+      const eur = 500 + Math.floor(random() * 2000);
+      const topUp = await client.post(`/v1/wallets/${opened.body.id}/top-ups`, { amount: `${eur}.00`, currency: 'EUR', payment_method_id: methodId });
+      if (topUp.status !== 201) throw new Error(`EUR top-up failed: ${topUp.status} ${JSON.stringify(topUp.body)}`);
+      add('EUR', BigInt(eur) * 100n);
+      currencies.push('EUR');
+    }
+    users.push({ client, id: user.id, currencies });
+  }
+  return { users, moneyIn };
+}
+
+/** How long a client keeps retrying one payment (same Idempotency-Key) before it gives up. */
+const CLIENT_PATIENCE_MS = 60_000;
+
+type SendOutcome = { kind: 'accepted'; id: string } | { kind: 'refused'; status: number } | { kind: 'abandoned'; reason: string };
+
+/**
+ * POST /v1/payments as a careful client: one Idempotency-Key per payment,
+ * retried with backoff on anything that is not an answer about the payment
+ * itself (the connection refused or cut, a timeout, 5xx, 409 while an earlier
+ * attempt with the key is still in flight, 429). Only a 202 means accepted.
+ */
+async function sendPayment(gateway: string, sender: ChaosUser, receiver: ChaosUser, amountMinor: bigint, currency: string, onRetry: () => void): Promise<SendOutcome> {
+  const key = randomUUID();
+  const body = JSON.stringify({ receiver_id: receiver.id, amount: formatMinor(amountMinor), currency });
+  const deadline = Date.now() + CLIENT_PATIENCE_MS;
+  let delay = 200;
+  let last = '';
+  for (;;) {
+    try {
+      const response = await fetch(`${gateway}/v1/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${sender.client.token}`, 'idempotency-key': key },
+        body,
+        signal: AbortSignal.timeout(15_000),
+      });
+      const text = await response.text();
+      if (response.status === 202) return { kind: 'accepted', id: (JSON.parse(text) as { id: string }).id };
+      last = `${response.status} ${text.slice(0, 200)}`;
+      if (response.status < 500 && response.status !== 409 && response.status !== 429) return { kind: 'refused', status: response.status };
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    if (Date.now() + delay > deadline) return { kind: 'abandoned', reason: last };
+    onRetry();
+    await sleep(delay);
+    delay = Math.min(delay * 2, 2000);
+  }
+}
+
+function formatMinor(minor: bigint): string {
+  return `${minor / 100n}.${String(minor % 100n).padStart(2, '0')}`;
+}
+
+/** Main queues (not dead-letter queues), by name and URL. */
+async function queues(sqs: SQSClient): Promise<Array<{ name: string; url: string; deadLetter: boolean }>> {
+  const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({}));
+  return QueueUrls.map((url) => {
+    const name = url.slice(url.lastIndexOf('/') + 1);
+    return { name, url, deadLetter: name.endsWith('-dlq') };
+  });
+}
+
+async function depth(sqs: SQSClient, url: string): Promise<number> {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] }),
+  );
+  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) + Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0);
+}
+
+/** The services whose databases hold an outbox. */
+const OUTBOX_SERVICES = ['payment', 'user', 'wallet', 'transaction', 'notification', 'audit', 'gateway'];
+
+async function withDatabase<S, T>(platform: Platform, service: string, use: (database: Database<S>) => Promise<T>): Promise<T> {
+  const database = await openDatabase<S>(databaseConfigFromEnv(service, platform.env));
+  try {
+    return await use(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function unsentOutbox(platform: Platform): Promise<Record<string, number>> {
+  const unsent: Record<string, number> = {};
+  for (const service of OUTBOX_SERVICES) {
+    await withDatabase<any, void>(platform, service, async ({ db }) => {
+      try {
+        const row = await sql<{ n: number | bigint }>`select count(*) as n from outbox where sent_at is null`.execute(db);
+        const n = Number(row.rows[0]?.n ?? 0);
+        if (n > 0) unsent[service] = n;
+      } catch {
+        // this service keeps no outbox
+      }
+    });
+  }
+  return unsent;
+}
+
+/**
+ * Waits until nothing is moving: every payment the payment service knows is
+ * terminal, every outbox is sent, the broker has no event deliveries pending
+ * and every main queue is empty (in flight and delayed included).
+ */
+async function drain(platform: Platform, sqs: SQSClient, accepted: AcceptedPayment[], timeoutMs: number, log: (line: string) => void) {
+  const started = performance.now();
+  let waitingFor = '';
+  let lastReport = 0;
+  for (;;) {
+    const reasons: string[] = [];
+    try {
+      const open = await withDatabase<PaymentSchema, Array<{ status: string; n: number | bigint }>>(platform, 'payment', ({ db }) =>
+        db.selectFrom('payments').select(['status', (eb) => eb.fn.countAll<number>().as('n')]).where('status', 'not in', ['completed', 'failed']).groupBy('status').execute(),
+      );
+      if (open.length > 0) reasons.push(`payments not ended: ${open.map((o) => `${o.n} ${o.status}`).join(', ')}`);
+      const unsent = await unsentOutbox(platform);
+      if (Object.keys(unsent).length > 0) reasons.push(`unsent outbox rows: ${JSON.stringify(unsent)}`);
+      const deliveries = await withDatabase<any, number>(platform, 'broker', async ({ db }) =>
+        Number((await sql<{ n: number }>`select count(*) as n from eb_deliveries`.execute(db)).rows[0]?.n ?? 0),
+      );
+      if (deliveries > 0) reasons.push(`${deliveries} EventBridge deliveries pending in the broker`);
+      for (const queue of await queues(sqs)) {
+        if (queue.deadLetter) continue;
+        const n = await depth(sqs, queue.url);
+        if (n > 0) reasons.push(`${n} messages on ${queue.name}`);
+      }
+    } catch (err) {
+      reasons.push(`could not look: ${(err as Error).message}`);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    if (reasons.length === 0) return { settled: true, seconds, waitingFor: '' };
+    waitingFor = reasons.join('; ');
+    if (seconds * 1000 > timeoutMs) return { settled: false, seconds, waitingFor };
+    if (seconds - lastReport >= 10) {
+      lastReport = seconds;
+      log(`  draining (${seconds.toFixed(0)} s): ${waitingFor}`);
+    }
+    await sleep(500);
+  }
+}
+
+/** What a dead-letter queue holds, without taking it away from the DLQ handlers: receive with visibility 0, a few rounds. */
+async function listDeadLetters(sqs: SQSClient): Promise<ChaosReport['deadLetters']> {
+  const listed: ChaosReport['deadLetters'] = [];
+  for (const queue of await queues(sqs)) {
+    if (!queue.deadLetter) continue;
+    const count = await depth(sqs, queue.url);
+    if (count === 0) continue;
+    const samples = new Map<string, string>();
+    for (let round = 0; round < 3 && samples.size < Math.min(count, 10); round++) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queue.url, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageAttributeNames: ['All'], WaitTimeSeconds: 0 }),
+      );
+      for (const m of Messages) samples.set(m.MessageId!, describeMessage(m.Body ?? '', m.MessageAttributes?.event_type?.StringValue));
+    }
+    listed.push({ queue: queue.name, count, samples: [...samples.values()] });
+  }
+  return listed;
+}
+
+function describeMessage(body: string, eventType: string | undefined): string {
+  try {
+    const envelope = JSON.parse(body) as { 'detail-type'?: string; detail?: { transaction_id?: string } };
+    if (envelope['detail-type']) return `${envelope['detail-type']} (payment ${envelope.detail?.transaction_id ?? '?'})`;
+  } catch {
+    // Avro, base64: say what its attributes say
+  }
+  return `${eventType ?? 'message'} (${body.length} bytes)`;
+}
+
+/** The invariants, checked against the services' own databases and the public API. */
+async function check(platform: Platform, sqs: SQSClient, accepted: AcceptedPayment[], moneyIn: MoneyIn) {
+  const violations: string[] = [];
+
+  // Every accepted payment reached a terminal state, as its sender sees it.
+  let completed = 0;
+  let failed = 0;
+  for (const payment of accepted) {
+    const response = await payment.sender.client.get(`/v1/payments/${payment.id}`);
+    const status = response.body?.status;
+    if (status === 'completed') completed++;
+    else if (status === 'failed') failed++;
+    else violations.push(`accepted payment ${payment.id} did not end: ${response.status} ${status ?? JSON.stringify(response.body).slice(0, 200)}`);
+  }
+
+  const allPayments = await withDatabase<PaymentSchema, Array<{ id: string; status: string; amount: bigint; currency: string; sender_wallet_id: string; receiver_wallet_id: string; hold_id: string | null }>>(
+    platform,
+    'payment',
+    ({ db }) => db.selectFrom('payments').select(['id', 'status', 'amount', 'currency', 'sender_wallet_id', 'receiver_wallet_id', 'hold_id']).execute(),
+  );
+  for (const p of allPayments) if (p.status !== 'completed' && p.status !== 'failed') violations.push(`payment ${p.id} is still ${p.status}`);
+  const acceptedIds = new Set(accepted.map((a) => a.id));
+  const known = new Set(allPayments.map((p) => p.id));
+  for (const id of acceptedIds) if (!known.has(id)) violations.push(`payment ${id} was accepted (202) but the payment service has no record of it`);
+
+  await withDatabase<WalletSchema, void>(platform, 'wallet', async ({ db }) => {
+    // The ledger is sound: balanced entries, balances equal to their lines, frozen equal to active holds, funding mirrors wallets.
+    const audit = await auditLedger(db);
+    violations.push(...audit.violations.map((v) => `ledger: ${v}`));
+
+    // Money per currency is what was brought in, no more, no less.
+    for (const currency of new Set([...moneyIn.keys(), ...audit.walletTotals.keys()])) {
+      const expected = moneyIn.get(currency) ?? 0n;
+      const actual = audit.walletTotals.get(currency) ?? 0n;
+      if (expected !== actual) violations.push(`${currency}: wallets hold ${formatMinor(actual)}, but ${formatMinor(expected)} was topped up (${actual > expected ? 'created' : 'lost'} ${formatMinor(actual > expected ? actual - expected : expected - actual)})`);
+    }
+
+    // No hold left frozen.
+    const active = await db.selectFrom('holds').select(['id', 'reference', 'amount']).where('status', '=', 'active').execute();
+    for (const hold of active) violations.push(`hold ${hold.id} (payment ${hold.reference}) is still active with ${hold.amount} frozen`);
+
+    // No entry applied twice for one payment: one reserve, at most one capture, at most one release or expiry per hold.
+    const perReference = await db
+      .selectFrom('journal_entries')
+      .select(['reference', 'kind', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('kind', 'in', ['reserve', 'capture'])
+      .where('reference', 'is not', null)
+      .groupBy(['reference', 'kind'])
+      .execute();
+    for (const row of perReference) if (Number(row.n) > 1) violations.push(`payment ${row.reference} has ${row.n} ${row.kind} entries`);
+    const settlements = await db
+      .selectFrom('journal_entries')
+      .select(['hold_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('kind', 'in', ['capture', 'release', 'expire'])
+      .groupBy('hold_id')
+      .execute();
+    for (const row of settlements) if (Number(row.n) > 1) violations.push(`hold ${row.hold_id} was settled ${row.n} times (capture, release or expiry)`);
+
+    // Each payment's outcome is what the ledger did: completed ⇔ captured once; failed ⇔ not captured, nothing held.
+    const captures = new Map((await db.selectFrom('journal_entries').select(['reference', 'hold_id']).where('kind', '=', 'capture').execute()).map((e) => [e.reference, e]));
+    const holdsByPayment = new Map((await db.selectFrom('holds').select(['reference', 'status', 'amount', 'wallet_id', 'to_wallet_id']).execute()).map((h) => [h.reference, h]));
+    for (const p of allPayments) {
+      const captured = captures.get(p.id);
+      const hold = holdsByPayment.get(p.id);
+      if (p.status === 'completed') {
+        if (!captured) violations.push(`payment ${p.id} is completed but nothing was captured`);
+        else if (hold && (hold.status !== 'captured' || hold.to_wallet_id !== p.receiver_wallet_id || BigInt(hold.amount) !== BigInt(p.amount))) {
+          violations.push(`payment ${p.id} is completed but its hold is ${hold.status} to ${hold.to_wallet_id} for ${hold.amount}`);
+        }
+      } else if (p.status === 'failed') {
+        if (captured) violations.push(`payment ${p.id} failed but its funds were captured to the receiver`);
+        if (hold && hold.status === 'active') violations.push(`payment ${p.id} failed but its hold is still active`);
+      }
+    }
+
+    // Each wallet holds what its top-ups and completed payments say, to the minor unit.
+    const wallets = await db.selectFrom('wallets').select(['id', 'available', 'frozen']).execute();
+    const expected = new Map<string, bigint>();
+    const topUps = await db.selectFrom('journal_lines').innerJoin('journal_entries', 'journal_entries.id', 'journal_lines.entry_id').select(['journal_lines.wallet_id', 'journal_lines.amount']).where('journal_entries.kind', 'in', ['top_up', 'withdrawal']).where('journal_lines.bucket', '=', 'available').execute();
+    for (const line of topUps) expected.set(line.wallet_id!, (expected.get(line.wallet_id!) ?? 0n) + BigInt(line.amount));
+    for (const p of allPayments) {
+      if (p.status !== 'completed') continue;
+      expected.set(p.sender_wallet_id, (expected.get(p.sender_wallet_id) ?? 0n) - BigInt(p.amount));
+      expected.set(p.receiver_wallet_id, (expected.get(p.receiver_wallet_id) ?? 0n) + BigInt(p.amount));
+    }
+    for (const w of wallets) {
+      const balance = BigInt(w.available) + BigInt(w.frozen);
+      const should = expected.get(w.id) ?? 0n;
+      if (balance !== should) violations.push(`wallet ${w.id} holds ${balance} but its top-ups and completed payments say ${should}`);
+    }
+  });
+
+  // Every message accounted for: the main queues are empty (checked while draining, again here) and the DLQs are listed.
+  for (const queue of await queues(sqs)) {
+    if (queue.deadLetter) continue;
+    const n = await depth(sqs, queue.url);
+    if (n > 0) violations.push(`${n} messages still on ${queue.name}`);
+  }
+  const unsent = await unsentOutbox(platform);
+  for (const [service, n] of Object.entries(unsent)) violations.push(`${n} outbox rows of ${service} were never published`);
+  const deadLetters = await listDeadLetters(sqs);
+
+  // The record keepers processed what they were sent: each ended payment is recorded with its outcome.
+  const recorded = await withDatabase<any, Map<string, string>>(platform, 'transaction', async ({ db }) =>
+    new Map((await db.selectFrom('transactions').select(['id', 'status']).execute()).map((t: { id: string; status: string }) => [t.id, t.status])),
+  );
+  const deadLettered = new Set(deadLetters.flatMap((d) => d.samples.map((s) => s.match(/payment ([0-9a-f-]{36})/)?.[1]).filter(Boolean)));
+  for (const p of allPayments) {
+    const status = recorded.get(p.id);
+    if (status !== p.status && !deadLettered.has(p.id)) violations.push(`transaction service records payment ${p.id} as ${status ?? 'nothing'}, not ${p.status}`);
+  }
+  const verified = await fetch(`${platform.url('audit')}/audit/verify`)
+    .then((r) => r.json() as Promise<{ ok?: boolean }>)
+    .catch((err: Error) => ({ ok: false, error: err.message }));
+  if (verified.ok !== true) {
+    violations.push(`the audit log's hash chain does not verify: ${JSON.stringify(verified).slice(0, 300)}`);
+  }
+
+  return { violations, deadLetters, completed, failed };
+}
+
+export function formatReport(report: ChaosReport): string {
+  const lines = [
+    '',
+    `## Chaos run, seed ${report.seed}`,
+    '',
+    'Timeline:',
+    ...report.timeline.map((t) => `  ${t.at.toFixed(1).padStart(6)} s  ${t.what}`),
+    '',
+    `Kills: ${Object.entries(report.kills).map(([s, n]) => `${s} ×${n}`).join(', ') || 'none'}`,
+    `Payments: ${report.payments.attempted} attempted, ${report.payments.accepted} accepted (202), ${report.payments.refused} refused, ${report.payments.abandoned} abandoned by their client; of the accepted: ${report.payments.completed} completed, ${report.payments.failed} failed; ${report.payments.clientRetries} client retries with the same Idempotency-Key`,
+    `Drain: ${report.drainSeconds.toFixed(1)} s`,
+    report.deadLetters.length === 0 ? 'Dead-letter queues: empty' : 'Dead-letter queues (accounted for, not lost):',
+    ...report.deadLetters.flatMap((d) => [`  ${d.queue}: ${d.count}`, ...d.samples.map((s) => `    - ${s}`)]),
+    '',
+    report.passed ? `VERDICT: PASS (seed ${report.seed})` : `VERDICT: FAIL (seed ${report.seed}), ${report.violations.length} violation(s):`,
+    ...report.violations.slice(0, 50).map((v) => `  ✗ ${v}`),
+    ...(report.violations.length > 50 ? [`  … and ${report.violations.length - 50} more`] : []),
+  ];
+  return lines.join('\n');
+}
+
+function numberArg(argv: string[], name: string, fallback: number): number {
+  const index = argv.indexOf(name);
+  const inline = argv.find((a) => a.startsWith(`${name}=`));
+  const raw = inline ? inline.slice(name.length + 1) : index >= 0 ? argv[index + 1] : undefined;
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+  return value;
+}
+
+if (import.meta.main) {
+  const argv = process.argv.slice(2);
+  const seed = numberArg(argv, '--seed', Math.floor(Math.random() * 2 ** 31));
+  const options: ChaosOptions = {
+    seed,
+    durationSeconds: numberArg(argv, '--duration', 60),
+    drainTimeoutSeconds: numberArg(argv, '--drain-timeout', 240),
+    users: numberArg(argv, '--users', 6),
+    clients: numberArg(argv, '--clients', 4),
+    database: databaseChoiceFromArgs(argv, 'chaos'),
+    keepData: argv.includes('--keep-data'),
+    log: (line) => console.log(line),
+  };
+  console.log(`chaos: seed ${seed} (reproduce the schedule with --seed ${seed}), ${options.durationSeconds} s, ${options.database.kind}`);
+  const report = await runChaos(options);
+  console.log(formatReport(report));
+  process.exit(report.passed ? 0 : 1);
+}
