@@ -10,7 +10,7 @@ import {
   PutTargetsCommand,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { receiveCount, sdkError, startTestBroker, type TestBroker } from './support.ts';
 
 const BUS = 'paypal-clone-events';
@@ -60,6 +60,33 @@ describe('EventBridge through the AWS SDK', () => {
     assert.match(event.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const rest = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
     assert.equal(rest.Messages, undefined, 'the event below the numeric threshold matched nothing');
+  });
+
+  test('a burst of events reaches a FIFO target in the order it was put', async (t) => {
+    const b = await startTestBroker(t);
+    await b.events.send(new CreateEventBusCommand({ Name: BUS }));
+    const url = await b.createQueue('ordered.fifo', { FifoQueue: 'true', ContentBasedDeduplication: 'false' });
+    await b.events.send(new PutRuleCommand({ Name: 'ordered', EventBusName: BUS, EventPattern: JSON.stringify({ source: [SOURCE] }) }));
+    await b.events.send(
+      new PutTargetsCommand({ Rule: 'ordered', EventBusName: BUS, Targets: [{ Id: 'ordered', Arn: b.arnOf('ordered.fifo'), SqsParameters: { MessageGroupId: 'payments' } }] }),
+    );
+    const ids = Array.from({ length: 25 }, (_, i) => `t-${String(i).padStart(2, '0')}`);
+    // Several PutEvents calls back to back: the delivery worker takes them in rounds, many events per round.
+    for (let i = 0; i < ids.length; i += 10) {
+      const put = await b.events.send(new PutEventsCommand({ Entries: ids.slice(i, i + 10).map((id) => completed({ transaction_id: id })) }));
+      assert.equal(put.FailedEntryCount, 0);
+    }
+    const received: string[] = [];
+    // Only a guard against hanging: the order is what this test is about.
+    const deadline = Date.now() + 60_000;
+    while (received.length < ids.length && Date.now() < deadline) {
+      const { Messages = [] } = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      for (const m of Messages) {
+        received.push(JSON.parse(m.Body!).detail.transaction_id);
+        await b.sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m.ReceiptHandle! }));
+      }
+    }
+    assert.deepEqual(received, ids);
   });
 
   test('an InputTransformer shapes what the queue receives', async (t) => {
