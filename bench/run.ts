@@ -9,6 +9,8 @@
  *             or BENCH_DATABASE_URL
  * --profile   each service runs under `node --cpu-prof`; the profiles and a
  *             summary of where their CPU went land in bench/results/profile/
+ * --e2e-only  only the end-to-end payments (with CPU per service): for
+ *             measuring a change to the hot path before and after
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -21,6 +23,7 @@ import { benchGatewayRead } from './gateway.ts';
 import { cpuSecondsOf, formatMs, formatRate } from './measure.ts';
 import { databaseChoiceFromArgs, databaseEnv, dropDatabases, OPEN_RATE_LIMITS, platformPids, requirePostgres } from './platform-setup.ts';
 import { monotonicMicros, summarizeProfiles } from './profile-summary.ts';
+import { countSyscalls, perfAvailable, type SyscallCounter } from './syscalls.ts';
 import { benchWalletGrpc } from './wallet.ts';
 
 export interface BenchRow {
@@ -32,6 +35,7 @@ export interface BenchRow {
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
 const profile = argv.includes('--profile');
+const e2eOnly = argv.includes('--e2e-only');
 const database = databaseChoiceFromArgs(argv, 'bench');
 const databaseLabel = database.kind === 'postgres' ? `PostgreSQL (${database.url.replace(/\/\/[^@]*@/, '//')}, schema set ${database.schemaPrefix}_*)` : 'SQLite (WAL, synchronous=FULL), one file per service';
 const settings = quick
@@ -64,13 +68,17 @@ try {
   const pids = platformPids(platform.dataDir);
   for (const [name, pid] of pids) serviceByPid.set(pid, name);
   let cpuBefore = new Map<string, number | undefined>();
+  let syscalls: SyscallCounter | undefined;
+  const countingSyscalls = perfAvailable();
   log(`end-to-end payments: ${settings.clients} clients for ${settings.seconds} s`);
   const e2e = await benchEndToEnd(platform, { users: settings.users, clients: settings.clients, seconds: settings.seconds, warmUp: settings.warmUp, onMeasureStart: () => {
       cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuSecondsOf(pid)]));
       loadWindow.from = monotonicMicros();
+      if (countingSyscalls) syscalls = countSyscalls(pids);
     },
   });
   loadWindow.to = monotonicMicros();
+  const syscallCounts = await syscalls?.stop();
   const cpuPerPayment = [...pids]
     .map(([name, pid]) => {
       const before = cpuBefore.get(name);
@@ -103,7 +111,23 @@ try {
       note: cpuPerPayment.length > 0 ? cpuPerPayment.map((s) => `${s.name} ${s.ms.toFixed(1)}`).join(', ') : 'not measured (needs Linux /proc)',
     },
   );
+  if (syscallCounts) {
+    const per = (n: number) => (n / e2e.accepted).toFixed(1);
+    const ranked = (key: 'flushes' | 'writes') => [...syscallCounts].sort((a, b) => b[1][key] - a[1][key]).filter(([, c]) => c[key] > 0);
+    const total = (key: 'flushes' | 'writes') => [...syscallCounts.values()].reduce((t, c) => t + c[key], 0);
+    rows.push(
+      { name: 'fsyncs per payment, by service', value: per(total('flushes')), note: `fsync + fdatasync (perf): ${ranked('flushes').map(([n, c]) => `${n} ${per(c.flushes)}`).join(', ')}` },
+      { name: 'writes per payment, by service', value: per(total('writes')), note: `write + writev + pwrite64, files and sockets (perf): ${ranked('writes').map(([n, c]) => `${n} ${per(c.writes)}`).join(', ')}` },
+    );
+  }
 
+  if (!e2eOnly) await benchReads(platform);
+} finally {
+  await stopPlatform(platform, profile);
+  await dropDatabases(database);
+}
+
+async function benchReads(platform: Platform): Promise<void> {
   log(`wallet gRPC: ${settings.readConcurrency} calls in flight for ${settings.readSeconds} s each`);
   const grpc = await benchWalletGrpc(platform.url('wallet'), { seconds: settings.readSeconds, concurrency: settings.readConcurrency });
   rows.push(
@@ -125,9 +149,12 @@ try {
       note: `its own process, same client; gateway/bare ratio ${(reads.gatewayPerSecond / reads.bareFastifyPerSecond).toFixed(2)}`,
     },
   );
-} finally {
-  await stopPlatform(platform, profile);
-  await dropDatabases(database);
+}
+
+if (e2eOnly) {
+  console.log(['| measure | value | note |', '|---|---|---|', ...rows.map((r) => `| ${r.name} | ${r.value} | ${r.note ?? ''} |`)].join('\n'));
+  if (profile) writeFileSync(path.join(profileDir, 'summary.md'), summarizeProfiles(profileDir, serviceByPid, loadWindow));
+  process.exit(0);
 }
 
 log(`baseline: ${transfers} bare ledger transfers on the same database kind`);

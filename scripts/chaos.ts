@@ -18,7 +18,7 @@
  *   --seed <n>            default: random, printed
  *   --drain-timeout <s>   how long the flow may take to settle afterwards (default 240)
  *   --users <n>           default 6
- *   --clients <n>         concurrent payment senders (default 4)
+ *   --clients <n>         concurrent payment senders (default 6)
  *   --postgres[=url]      run every service on PostgreSQL (a fresh schema set)
  *   --keep-data           keep the platform's data directory for inspection
  */
@@ -82,6 +82,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/** How many services may be down at the same time. */
+const MAX_DOWN = 2;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 interface ChaosUser {
@@ -120,8 +123,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     PAYMENT_SAGA_SWEEP_INTERVAL_MS: '1000',
     PAYMENT_DLQ_SWEEP_INTERVAL_MS: '2000',
   };
+  // The gateway's breakers try a dead dependency again after 2 s rather than the seed's 30 s: a restarted
+  // service is back in seconds here, and the clients' retries should find it rather than an open breaker.
+  const breakers = Object.fromEntries(
+    ['USER_SERVICE', 'WALLET_SERVICE', 'TRANSACTION_SERVICE', 'NOTIFICATION_SERVICE', 'PAYMENT_SERVICE_V1', 'PAYMENT_SERVICE_V2'].map((p) => [`${p}_BREAKER_HALF_OPEN_MS`, '2000']),
+  );
   const platform = await startPlatform({
-    env: { ...databaseEnv(options.database), ...OPEN_RATE_LIMITS, GATEWAY_ACCESS_TOKEN_TTL_SECONDS: '86400', ...sagaSettings },
+    env: { ...databaseEnv(options.database), ...OPEN_RATE_LIMITS, GATEWAY_ACCESS_TOKEN_TTL_SECONDS: '86400', ...sagaSettings, ...breakers },
     keepData: options.keepData,
   });
   log(`platform up (data in ${platform.dataDir})`);
@@ -149,7 +157,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const currency = sender.currencies[Math.floor(random() * sender.currencies.length)]!;
         // Mostly small amounts; now and then more than the sender has, so some sagas fail and compensate.
         const amountMinor = BigInt(random() < 0.1 ? 200_000 + Math.floor(random() * 200_000) : 1 + Math.floor(random() * 2_000));
-        const pause = between(50, 400);
+        const pause = between(20, 250);
         payments.attempted++;
         const outcome = await sendPayment(platform.url('gateway'), sender, receiver, amountMinor, currency, () => payments.clientRetries++);
         if (outcome.kind === 'accepted') {
@@ -165,19 +173,32 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     });
 
     // The chaos: kill a service, leave it down a while, restart it; every victim in turn before any repeats.
+    // Restarts run in the background, so outages overlap (at most MAX_DOWN services down at once).
     let deck: string[] = [];
+    const down = new Set<string>();
+    const restarts: Array<Promise<void>> = [];
     while (performance.now() < chaosEnd) {
-      await sleep(between(1000, 4000));
+      await sleep(between(500, 3000));
       if (performance.now() >= chaosEnd) break;
+      if (down.size >= MAX_DOWN) continue;
       if (deck.length === 0) deck = shuffle([...VICTIMS], random);
-      const victim = deck.pop()!;
-      const downMs = between(200, 3500);
+      const index = deck.findLastIndex((name) => !down.has(name));
+      if (index < 0) continue;
+      const [victim] = deck.splice(index, 1) as [string];
+      const downMs = between(200, 3000);
+      down.add(victim);
       await platform.kill(victim, 'SIGKILL');
       kills[victim] = (kills[victim] ?? 0) + 1;
-      note(`SIGKILL ${victim} (down for ${(downMs / 1000).toFixed(1)} s)`);
-      await sleep(downMs);
-      await restart(platform, victim, note, violations);
+      note(`SIGKILL ${victim} (restart in ${(downMs / 1000).toFixed(1)} s)${down.size > 1 ? `; down now: ${[...down].join(', ')}` : ''}`);
+      restarts.push(
+        (async () => {
+          await sleep(downMs);
+          await restart(platform, victim, note, violations);
+          down.delete(victim);
+        })(),
+      );
     }
+    await Promise.all(restarts);
     note('chaos over: no more kills; clients stop starting payments');
     sending = false;
     await Promise.all(clients);
@@ -222,7 +243,7 @@ async function restart(platform: Platform, victim: string, note: (what: string) 
       note(`${victim} failed to restart (attempt ${attempt}): ${message}`);
       if (attempt >= 3) {
         violations.push(`${victim} could not be restarted after a SIGKILL: ${message}`);
-        throw err;
+        return;
       }
       await sleep(1000);
     }
@@ -573,7 +594,7 @@ if (import.meta.main) {
     durationSeconds: numberArg(argv, '--duration', 60),
     drainTimeoutSeconds: numberArg(argv, '--drain-timeout', 240),
     users: numberArg(argv, '--users', 6),
-    clients: numberArg(argv, '--clients', 4),
+    clients: numberArg(argv, '--clients', 6),
     database: databaseChoiceFromArgs(argv, 'chaos'),
     keepData: argv.includes('--keep-data'),
     log: (line) => console.log(line),
