@@ -11,6 +11,7 @@ import { counter } from '../observability/metrics.ts';
 import { linkTo, traceCarrier } from '../observability/propagation.ts';
 import { detached, ROOT_CONTEXT, SpanKind, withSpan } from '../observability/tracing.ts';
 import type { EventPublisher } from './event-publisher.ts';
+import type { ParkedMessages } from './parked-messages.ts';
 import type { QueueDirectory } from './queue-directory.ts';
 import { toReceived, type ReceivedMessage } from './queue-consumer.ts';
 import { carrierOfMessage, withTraceAttributes } from './tracing.ts';
@@ -47,6 +48,8 @@ export interface DlqHandlerOptions {
   alert: (alert: OperationsAlert) => Promise<void>;
   log: Logger;
   maxRedrives?: number;
+  /** Where parked messages are written down, so operators can browse, redrive and delete them (they are invisible in the queue). */
+  parked?: Pick<ParkedMessages, 'record'>;
 }
 
 /** Attribute counting how often the DLQ handler has sent a message back to its source queue. */
@@ -169,6 +172,24 @@ export class DlqHandler {
     });
     operationsAlerts.inc({ queue: this.options.deadLetterQueue });
     dlqMessages.inc({ queue: this.options.deadLetterQueue, outcome: 'alerted' });
+    // Written down before it is hidden: a failure in between leaves it visible, to be parked (and recorded) again.
+    const now = Date.now();
+    const sent = Number(message.raw.Attributes?.SentTimestamp);
+    await this.options.parked?.record({
+      queue: this.options.deadLetterQueue,
+      message_id: message.sqsMessageId,
+      source_queue: this.options.sourceQueue,
+      event_type: message.eventType ?? null,
+      body: message.body,
+      attributes: JSON.stringify(message.raw.MessageAttributes ?? {}),
+      receive_count: message.receiveCount,
+      redrives,
+      reason,
+      receipt_handle: message.raw.ReceiptHandle!,
+      sent_at: Number.isFinite(sent) && sent > 0 ? new Date(sent).toISOString() : null,
+      parked_at: new Date(now).toISOString(),
+      parked_until: new Date(now + PARKED_SECONDS * 1000).toISOString(),
+    });
     await sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.raw.ReceiptHandle, VisibilityTimeout: PARKED_SECONDS }));
     log.error({ queue: this.options.deadLetterQueue, messageId: message.id, reason }, 'permanent message failure: operations alerted');
   }
