@@ -1,5 +1,7 @@
 import {
+  CreateArchiveCommand,
   CreateEventBusCommand,
+  DescribeEventBusCommand,
   PutRuleCommand,
   PutTargetsCommand,
   ResourceAlreadyExistsException,
@@ -8,9 +10,14 @@ import {
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Topology } from '../contracts/topology.ts';
 
+/** The archive of every event on the bus, which replays read (`paymesh events replay`); the AWS stack makes the same one. */
+export const archiveNameOf = (topology: Pick<Topology, 'bus'>): string => `${topology.bus}-archive`;
+
+const alreadyThere = (err: unknown) => err instanceof ResourceAlreadyExistsException || (err as Error).name === 'ResourceAlreadyExistsException';
+
 /**
  * Creates (or updates) the topology's queues, dead-letter queues, bus, rules
- * and targets through the AWS SDK, so the same call sets up the embedded
+ * and targets, and the bus's archive, through the AWS SDK, so the same call sets up the embedded
  * broker and an AWS account. Safe to run again: every step is an upsert.
  */
 export async function applyTopology(sqs: SQSClient, eventBridge: EventBridgeClient, topology: Topology): Promise<void> {
@@ -35,7 +42,13 @@ export async function applyTopology(sqs: SQSClient, eventBridge: EventBridgeClie
   try {
     await eventBridge.send(new CreateEventBusCommand({ Name: topology.bus }));
   } catch (err) {
-    if (!(err instanceof ResourceAlreadyExistsException) && (err as Error).name !== 'ResourceAlreadyExistsException') throw err;
+    if (!alreadyThere(err)) throw err;
+  }
+  const { Arn: busArn } = await eventBridge.send(new DescribeEventBusCommand({ Name: topology.bus }));
+  try {
+    await eventBridge.send(new CreateArchiveCommand({ ArchiveName: archiveNameOf(topology), EventSourceArn: busArn, Description: `Every event on ${topology.bus}, for replay` }));
+  } catch (err) {
+    if (!alreadyThere(err)) throw err;
   }
   for (const rule of topology.rules) {
     await eventBridge.send(
