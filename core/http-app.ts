@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { addReadinessCheck, readinessRoute } from '../observability/health.ts';
@@ -6,13 +7,24 @@ import { registry } from '../observability/metrics.ts';
 import { breakerSnapshots } from '../resilience/service-policy.ts';
 import { installProblemHandler } from './http-problem.ts';
 
+/** The release this process runs: PAYMESH_RELEASE (set by an image build), else the repository's package.json version. */
+export function releaseVersion(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.PAYMESH_RELEASE) return env.PAYMESH_RELEASE;
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /**
  * A Fastify app with what every PayMesh HTTP service has: problem-details
  * errors, a body limit, server spans and `api_request_duration` for every
- * request, `/healthz` (alive), `/readyz` (database and broker reachable;
+ * request, `/healthz` (alive, with the release and uptime for the operator
+ * console; `variant` names a deployment such as the payment canary's v2), `/readyz` (database and broker reachable;
  * dependencies' breakers reported) and `/metrics` (Prometheus).
  */
-export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; ready?: () => Promise<void> }): FastifyInstance {
+export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; ready?: () => Promise<void>; variant?: string }): FastifyInstance {
   const app = Fastify({
     loggerInstance: options.log as FastifyBaseLogger,
     bodyLimit: options.bodyLimitBytes ?? 65_536,
@@ -23,7 +35,8 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
   }) as unknown as FastifyInstance;
   installProblemHandler(app);
   instrumentHttpServer(app);
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const version = options.variant ? `${releaseVersion()}-${options.variant}` : releaseVersion();
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', version, uptime_seconds: Math.round(process.uptime()) }));
   readinessRoute(app, options.ready);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return app;
