@@ -14,12 +14,14 @@ import { DlqHandler, eventBridgeAlert } from '../../messaging/dlq-handler.ts';
 import { EventPublisher } from '../../messaging/event-publisher.ts';
 import { stableMessageId } from '../../messaging/inbox.ts';
 import { OutboxRelay } from '../../messaging/outbox-relay.ts';
+import { ParkedMessages } from '../../messaging/parked-messages.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { openDatabase, sql, type Database } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import type { PaymentConfig } from './config.ts';
 import { paymentMigrations } from './migrations/index.ts';
+import { paymentAdminRoutes } from './routes-admin.ts';
 import { paymentRoutes } from './routes.ts';
 import { PaymentSaga } from './saga/payment-saga.ts';
 import { StuckSagaMonitor } from './saga/stuck-sagas.ts';
@@ -63,8 +65,10 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const saga = new PaymentSaga({ db: database.db, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds });
   const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten });
 
-  const app = createHttpApp({ log, ready: async () => void (await sql`select 1`.execute(database.db)) });
+  const app = createHttpApp({ log, variant: config.version, ready: async () => void (await sql`select 1`.execute(database.db)) });
   paymentRoutes(app, { db: database.db, users, wallets, maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten });
+  const parked = new ParkedMessages(database.db);
+  paymentAdminRoutes(app, { db: database.db, monitor, stepTimeoutSeconds: config.stepTimeoutSeconds, parked, sqs, directory });
   const address = await app.listen({ host: config.host, port: config.port });
 
   relay.start();
@@ -103,6 +107,7 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
         sourceQueue: source,
         log,
         alert,
+        parked,
         // A message that cannot be decoded will never succeed: alert instead of redriving it.
         classify: async (message) => {
           if (source !== QUEUES.paymentProcessing) return { class: 'temporary', reason: 'saga step failed repeatedly' };

@@ -1,4 +1,5 @@
 import type { OutboxTables } from '../../messaging/outbox-schema.ts';
+import type { ParkedMessageTables } from '../../messaging/parked-messages.ts';
 
 /**
  * A payment is its own saga: the payment id is the saga id, the wallet
@@ -42,7 +43,7 @@ export interface PaymentHistoryRow {
   at: string;
 }
 
-export interface PaymentSchema extends OutboxTables {
+export interface PaymentSchema extends OutboxTables, ParkedMessageTables {
   payments: PaymentRow;
   payment_history: PaymentHistoryRow;
 }

@@ -1,5 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { outboxInboxMigration, outboxTraceContextMigration } from '../../../messaging/outbox-schema.ts';
+import { parkedMessagesMigration } from '../../../messaging/parked-messages.ts';
 
 const payments: Migration = {
   async up(db: Kysely<any>) {
@@ -42,4 +43,6 @@ export const paymentMigrations: Record<string, Migration> = {
   '0001_outbox_inbox': outboxInboxMigration,
   '0002_payments': payments,
   '0003_outbox_trace_context': outboxTraceContextMigration,
+  // What the DLQ handlers parked, for operators (messaging/parked-messages.ts).
+  '0004_parked_messages': parkedMessagesMigration,
 };

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { EVENT_BUS_NAME, TRANSACTION_EVENTS } from '../../../contracts/events.ts';
 import { addToOutbox } from '../../../messaging/outbox.ts';
 import { gauge } from '../../../observability/metrics.ts';
-import type { PaymentSchema } from '../schema.ts';
+import type { PaymentRow, PaymentSchema } from '../schema.ts';
 import type { PaymentSaga } from './payment-saga.ts';
 import { recordHistory, sagaEvent } from './transitions.ts';
 
@@ -44,20 +44,32 @@ export class StuckSagaMonitor {
       .execute();
     stuckSagas.set(stuck.length);
     for (const payment of stuck) {
-      if (payment.status === 'compensating') {
-        await this.db.transaction().execute(async (trx) => {
-          const touched = { ...payment, updated_at: now.toISOString() };
-          await trx.updateTable('payments').set({ updated_at: touched.updated_at }).where('id', '=', payment.id).where('status', '=', 'compensating').execute();
-          await recordHistory(trx, touched, 'compensation stalled; release requested again');
-          await addToOutbox(trx, [{ event: sagaEvent(touched, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason: payment.failure_reason ?? 'timed out' }), bus: EVENT_BUS_NAME }]);
-        });
-        this.onOutboxWritten();
-      } else {
-        await this.saga.abandon(payment.id, `timed out after ${this.stepTimeoutSeconds} s in ${payment.status}`);
-      }
+      await this.driveToEnd(payment, `timed out after ${this.stepTimeoutSeconds} s in ${payment.status}`, now);
       this.log.warn({ paymentId: payment.id, status: payment.status }, 'stuck saga driven towards its end');
     }
     return stuck.length;
+  }
+
+  /**
+   * Drives one saga towards its end, as the sweep does for stuck ones (and an
+   * operator may for any): one that had not finished is compensated; one
+   * whose compensation stalled has its release requested again.
+   */
+  async driveToEnd(payment: PaymentRow, reason: string, now = new Date()): Promise<'compensation_started' | 'release_requested_again' | 'already_ended'> {
+    if (payment.status === 'compensating') {
+      const touched = { ...payment, updated_at: now.toISOString() };
+      const moved = await this.db.transaction().execute(async (trx) => {
+        const updated = await trx.updateTable('payments').set({ updated_at: touched.updated_at }).where('id', '=', payment.id).where('status', '=', 'compensating').executeTakeFirst();
+        if (Number(updated.numUpdatedRows) !== 1) return false;
+        await recordHistory(trx, touched, `${reason}; release requested again`);
+        await addToOutbox(trx, [{ event: sagaEvent(touched, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason: payment.failure_reason ?? reason }), bus: EVENT_BUS_NAME }]);
+        return true;
+      });
+      if (!moved) return 'already_ended';
+      this.onOutboxWritten();
+      return 'release_requested_again';
+    }
+    return (await this.saga.abandon(payment.id, reason)) ? 'compensation_started' : 'already_ended';
   }
 
   start(intervalMs: number): void {
