@@ -11,6 +11,7 @@ import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import { appendAuditRecord, auditMigrations, verifyChain, type AuditSchema } from './chain.ts';
+import { auditAdminRoutes } from './routes-admin.ts';
 
 export interface AuditConfig {
   host: string;
@@ -57,6 +58,7 @@ export async function startAuditService(config: AuditConfig, log: Logger, messag
     const rows = await database.db.selectFrom('audit_records').selectAll().orderBy('seq', 'desc').limit(limit).execute();
     return { records: rows.map((r) => ({ ...r, seq: r.seq.toString(), payload: JSON.parse(r.payload) })) };
   });
+  auditAdminRoutes(app, database.db);
   const address = await app.listen({ host: config.host, port: config.port });
 
   const sqs = createSqsClient(messaging);
