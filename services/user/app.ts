@@ -11,6 +11,7 @@ import type { UserConfig } from './config.ts';
 import { mountUserSubgraph, usersTable } from './graphql.ts';
 import { userMigrations } from './migrations/index.ts';
 import { PasswordHasher } from './passwords.ts';
+import { userAdminRoutes } from './routes-admin.ts';
 import { userRoutes } from './routes.ts';
 import type { UserSchema } from './schema.ts';
 import type { UserDeps } from './users.ts';
@@ -31,6 +32,7 @@ export async function openUserDatabase(config: DatabaseConfig): Promise<Database
 export function buildUserApp(deps: UserDeps & { log: Logger }): FastifyInstance {
   const app = createHttpApp({ log: deps.log, ready: async () => void (await sql`select 1`.execute(deps.db)) });
   userRoutes(app, deps);
+  userAdminRoutes(app, deps);
   mountUserSubgraph(app, usersTable(deps.db), deps.log);
   return app;
 }
