@@ -1,0 +1,81 @@
+import type { FastifyInstance } from 'fastify';
+import { notFound } from '../../../core/errors.ts';
+import type { TraceView } from '../../../observability/trace-store.ts';
+import type { GatewayDeps } from '../deps.ts';
+import type { DriveResult, SagaDetail, SagasView } from './admin-api.ts';
+import { recordOperatorAction } from './admin-audit-trail.ts';
+import { callPaymentService, type AdminDeps } from './admin-deps.ts';
+import { operatorOf } from './admin-scope.ts';
+
+const STATES = ['pending', 'reservation_requested', 'funds_reserved', 'processing', 'compensating', 'completed', 'failed', 'active'];
+const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } } } as const;
+/** How many recent traces are searched for a payment's (the store keeps the latest only). */
+const TRACES_SEARCHED = 500;
+
+/**
+ * Payment sagas for operators, from the payment service that runs them:
+ * `GET /admin/sagas` (`state` one of the saga's states or `active`, `stuck`,
+ * `limit`, `before`), `GET /admin/sagas/{id}` with its history,
+ * `POST /admin/sagas/{id}/drive` (audited: drives it to its end), and
+ * `GET /admin/sagas/{id}/trace`, the payment's trace from the trace store.
+ */
+export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
+  const call = <T>(path: string, init: { method?: string; body?: unknown } = {}) => callPaymentService<T>(deps, path, { ...init, timeoutMs: admin.timeoutMs });
+
+  app.get(
+    '/admin/sagas',
+    {
+      schema: {
+        hide: true,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { state: { type: 'string', enum: STATES }, stuck: { type: 'boolean' }, limit: { type: 'integer', minimum: 1, maximum: 500 }, before: { type: 'string', maxLength: 40 } },
+        },
+      },
+    },
+    async (request) => {
+      const query = new URLSearchParams();
+      for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) if (value !== undefined) query.set(name, String(value));
+      return call<SagasView>(`/admin/sagas${query.size > 0 ? `?${query}` : ''}`);
+    },
+  );
+
+  app.get('/admin/sagas/:id', { schema: { hide: true, params: idParams } }, async (request) => call<SagaDetail>(`/admin/sagas/${(request.params as { id: string }).id}`));
+
+  app.post(
+    '/admin/sagas/:id/drive',
+    {
+      schema: {
+        hide: true,
+        params: idParams,
+        body: { type: 'object', additionalProperties: false, required: ['reason'], properties: { reason: { type: 'string', minLength: 3, maxLength: 280 } } },
+      },
+    },
+    async (request) => {
+      const operator = operatorOf(request);
+      const { id } = request.params as { id: string };
+      const { reason } = request.body as { reason: string };
+      // A saga that does not exist is not worth an audit record.
+      await call<SagaDetail>(`/admin/sagas/${id}`);
+      await recordOperatorAction(admin.events, operator, 'saga.drive_to_end', `payment ${id}`, { reason });
+      return call<DriveResult>(`/admin/sagas/${id}/drive`, { method: 'POST', body: { reason, operator_id: operator.userId } });
+    },
+  );
+
+  app.get('/admin/sagas/:id/trace', { schema: { hide: true, params: idParams } }, async (request): Promise<TraceView & { other_traces: string[] }> => {
+    const { id } = request.params as { id: string };
+    // Every saga span carries the payment id as `transaction_id` (the seed's tag). The payment's own trace
+    // starts first; later ones (a redrive starts its own, linked to the original) are named.
+    const matching = (deps.traces?.list({ limit: TRACES_SEARCHED }) ?? [])
+      .map((summary) => deps.traces!.get(summary.trace_id))
+      .filter((trace): trace is TraceView => trace !== undefined && containsPayment(trace.spans, id))
+      .sort((a, b) => a.started_at.localeCompare(b.started_at));
+    if (matching.length === 0) throw notFound('TRACE_NOT_FOUND', `no recent trace of payment ${id} is kept here`);
+    return { ...matching[0]!, other_traces: matching.slice(1).map((t) => t.trace_id) };
+  });
+}
+
+function containsPayment(spans: TraceView['spans'], id: string): boolean {
+  return spans.some((s) => s.attributes.transaction_id === id || containsPayment(s.children, id));
+}
