@@ -9,6 +9,8 @@ import { registerRateLimits } from './rate-limit.ts';
 import { readinessRoute } from './readiness.ts';
 import { registerWebApp } from './static.ts';
 import { accountRoutes } from './routes/account.ts';
+import { consoleVisitor } from './routes/admin-console.ts';
+import { operationsRoutes } from './routes/admin-operations.ts';
 import { observabilityRoutes } from './routes/admin-traces.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { notificationRoutes } from './routes/notifications.ts';
@@ -50,6 +52,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   await notificationRoutes(app, deps);
   observabilityRoutes(app, deps);
   adminRoutes(app, deps);
+  await operationsRoutes(app, deps);
   if (deps.graphql) await registerGraphQL(app, { tokens: deps.tokens, log: deps.log, config: deps.graphql });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -59,6 +62,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     reply.type(registry.contentType).send(await registry.metrics()),
   );
   // The web front end (web/dist) answers the GETs no API route matches.
-  await registerWebApp(app);
+  await registerWebApp(app, { allow: consoleVisitor(deps.tokens) });
   return app;
 }

@@ -11,6 +11,7 @@ import type { GatewayGraphQLConfig } from './graphql.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import type { LiveNotifications } from './live-notifications.ts';
 import type { ReadinessReport } from './readiness.ts';
+import type { AdminDeps } from './routes/admin-deps.ts';
 import type { WeightedRouter } from './weighted-router.ts';
 
 /** Everything the gateway's routes need, built once by main.ts (or by a test) and passed in. */
@@ -34,4 +35,6 @@ export interface GatewayDeps {
   traces?: TraceStore;
   /** The federated graph at /graphql; absent: no /graphql. */
   graphql?: GatewayGraphQLConfig;
+  /** The operator admin API's own dependencies (routes/admin-operations.ts); absent: only the console cookie routes. */
+  admin?: AdminDeps;
 }

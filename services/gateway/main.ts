@@ -19,6 +19,7 @@ import { IdempotencyStore } from './idempotency.ts';
 import { LiveNotifications } from './live-notifications.ts';
 import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
+import { adminDepsFromEnv } from './routes/admin-deps.ts';
 import { WeightedRouter } from './weighted-router.ts';
 
 // The gateway keeps recent traces (its own spans, and the other services' through its OTLP receiver).
@@ -76,6 +77,7 @@ const app = await buildGateway({
       config.readinessTimeoutMs,
     ),
   graphql: gatewayGraphQLConfigFromEnv(resolver),
+  admin: adminDepsFromEnv(resolver),
 });
 const address = await app.listen({ host: config.host, port: config.port });
 live.start();

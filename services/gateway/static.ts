@@ -10,6 +10,11 @@ export interface WebPage {
   mount: string;
   /** Its HTML file in the build output, e.g. 'index.html'. */
   html: string;
+  /**
+   * Served only to page loads `allow` admits (the API's 404 to everyone
+   * else), except at these paths (e.g. its sign-in page).
+   */
+  restricted?: { open: string[] };
 }
 
 export interface WebAppOptions {
@@ -17,10 +22,19 @@ export interface WebAppOptions {
   root?: string;
   /** The apps, each owning every client route under its mount; the longest mount wins. */
   pages?: WebPage[];
+  /** Whether a page load may have a restricted app (the console: an operator's session cookie); none: no one may. */
+  allow?: (request: FastifyRequest) => Promise<boolean>;
 }
 
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
-export const WEB_PAGES: WebPage[] = [{ mount: '/', html: 'index.html' }];
+/**
+ * The user app at /, and the operator console at /console: only operators
+ * (routes/admin-console.ts) get it, except its sign-in page.
+ */
+export const WEB_PAGES: WebPage[] = [
+  { mount: '/', html: 'index.html' },
+  { mount: '/console', html: 'console.html', restricted: { open: ['/console/sign-in'] } },
+];
 
 /**
  * Paths the API owns. An unknown path under one of them is the API's own 404
@@ -65,9 +79,14 @@ export async function registerWebApp(app: FastifyInstance, options: WebAppOption
     const page = pages.find((p) => under(pathname, p.mount));
     if (!page) return reply.callNotFound();
     const file = `/${(request.params as { '*': string })['*']}`;
+    // A restricted app's HTML, at its routes or by its file name, goes only to those allowed.
+    const restricted = page.restricted && !page.restricted.open.includes(pathname) ? page : pages.find((p) => p.restricted && file === `/${p.html}`);
+    if (restricted && !(await options.allow?.(request))) return reply.callNotFound();
     // A path whose last segment has an extension names a file; a missing one is a 404, not the app.
     if (/\.[a-z0-9]+$/i.test(file)) {
       reply.header('x-content-type-options', 'nosniff');
+      // An app's HTML asked for by its file name gets the same headers (CSP) as at its routes.
+      if (pages.some((p) => file === `/${p.html}`)) return reply.headers(PAGE_HEADERS).sendFile(file, { cacheControl: false });
       if (file.startsWith(HASHED_ASSETS)) return reply.sendFile(file, { maxAge: '365d', immutable: true });
       return reply.header('cache-control', 'no-cache').sendFile(file, { cacheControl: false });
     }
