@@ -66,6 +66,53 @@ test('the publisher sends the seed attributes and a stable message id; the consu
   assert.equal(left.Attributes!.ApproximateNumberOfMessages, '0');
 });
 
+test('the messages of a batch that succeed are deleted together, and one that fails in the same batch is retried on its own', async (t) => {
+  const { sqs, messaging } = await startTestBroker(t);
+  const queues = new QueuePublisher(sqs, new QueueDirectory(sqs));
+  const { name, url } = await queuePair(sqs, { maxReceiveCount: 5 });
+  await queues.sendBatch(name, Array.from({ length: 8 }, (_, i) => ({ body: `{"n":${i}}`, eventType: 'payment_initiated' })));
+  const before = await brokerRequests(messaging.endpoint!);
+  const handled: string[] = [];
+  let failedOnce = false;
+  const consumer = startQueueConsumer({
+    sqs,
+    queueUrl: url,
+    log,
+    waitTimeSeconds: 1,
+    retryDelaySeconds: () => 0,
+    handler: async (m) => {
+      if (m.body === '{"n":3}' && !failedOnce) {
+        failedOnce = true;
+        throw new Error('the wallet is down');
+      }
+      handled.push(m.body);
+    },
+  });
+  t.after(() => consumer.stop());
+
+  await until(() => handled.length === 8);
+  assert.deepEqual([...handled].sort(), Array.from({ length: 8 }, (_, i) => `{"n":${i}}`).sort());
+  assert.equal(handled.filter((b) => b === '{"n":3}').length, 1, 'the failed message was handled again, once');
+  // Deletes follow their batch: wait for the queue to be empty, in flight included.
+  for (const deadline = Date.now() + 15_000; ; ) {
+    const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+    if (Attributes.ApproximateNumberOfMessages === '0' && Attributes.ApproximateNumberOfMessagesNotVisible === '0') break;
+    assert.ok(Date.now() < deadline, `the queue still holds messages: ${JSON.stringify(Attributes)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const after = await brokerRequests(messaging.endpoint!);
+  assert.equal((after.get('DeleteMessage') ?? 0) - (before.get('DeleteMessage') ?? 0), 0, 'no message was deleted on its own');
+  assert.ok((after.get('DeleteMessageBatch') ?? 0) - (before.get('DeleteMessageBatch') ?? 0) >= 1);
+});
+
+/** broker_requests_total by action, from the broker's /metrics. */
+async function brokerRequests(endpoint: string): Promise<Map<string, number>> {
+  const text = await (await fetch(`${endpoint}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const match of text.matchAll(/^broker_requests_total\{[^}]*action="([^"]+)"[^}]*\} (\d+)$/gm)) counts.set(match[1]!, Number(match[2]));
+  return counts;
+}
+
 test('a message whose handler keeps failing is retried, then moved to the dead-letter queue by the redrive policy', async (t) => {
   const { sqs } = await startTestBroker(t);
   const queues = new QueuePublisher(sqs, new QueueDirectory(sqs));

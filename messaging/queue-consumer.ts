@@ -1,4 +1,4 @@
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Logger } from 'pino';
 import { isPayMeshError } from '../core/errors.ts';
@@ -68,20 +68,19 @@ export const defaultRetryDelay = (receiveCount: number): number =>
   Math.min(300, Math.round(2 ** Math.min(receiveCount, 8) * (0.5 + Math.random() / 2)));
 
 /**
- * Long-polls a queue and runs `handler` on each message: deleted after
- * success; after a failure it becomes visible again after a backoff, and after
- * the queue's maxReceiveCount SQS moves it to the dead-letter queue. A slow
- * handler's visibility is extended by heartbeats so no one else picks it up.
- * Built on sqs-consumer, which does the polling, heartbeats and deletes.
+ * Long-polls a queue and runs `handler` on each message of a batch
+ * concurrently: the ones that succeeded are deleted together (one
+ * DeleteMessageBatch per batch rather than a DeleteMessage each); a failed one
+ * becomes visible again after a backoff, and after the queue's
+ * maxReceiveCount SQS moves it to the dead-letter queue. A slow handler's
+ * visibility is extended by heartbeats so no one else picks it up. Built on
+ * sqs-consumer, which does the polling, heartbeats and deletes.
  */
 export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer {
   const visibility = options.visibilityTimeoutSeconds ?? 30;
   const retryDelay = options.retryDelaySeconds ?? defaultRetryDelay;
   const isPermanent = options.isPermanent ?? isInvalidMessage;
-  // sqs-consumer asks for the retry delay without the error: remember which messages failed for good.
-  const failedForGood = new Set<string>();
   const queue = queueNameOf(options.queueUrl);
-  const logged = new WeakSet<object>();
   /** One CONSUMER span per message, child of its producer's span (from its attributes or its event's detail). */
   const handleTraced = (message: Message): Promise<void> => {
     const received = toReceived(message);
@@ -116,11 +115,24 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
           }
           // Logged here, inside the span, so the line carries the trace id.
           options.log.warn({ err, queue, messageId: received.id, receiveCount: received.receiveCount }, 'message handling failed; it will be retried');
-          if (err && typeof err === 'object') logged.add(err);
           throw err;
         }
       },
     );
+  };
+  /** Sets when failed messages are handed out again; if that call fails, they come back when their visibility timeout ends. */
+  const retryLater = async (failed: Array<{ message: Message; delaySeconds: number }>): Promise<void> => {
+    try {
+      const result = await options.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: options.queueUrl,
+          Entries: failed.map(({ message, delaySeconds }) => ({ Id: message.MessageId!, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: delaySeconds })),
+        }),
+      );
+      if (result.Failed?.length) options.log.warn({ queue, failed: result.Failed }, 'could not set the retry delay of failed messages; they return after their visibility timeout');
+    } catch (err) {
+      options.log.warn({ err, queue }, 'could not set the retry delay of failed messages; they return after their visibility timeout');
+    }
   };
   const consumers = Array.from({ length: options.pollers ?? 1 }, () => {
     const consumer = Consumer.create({
@@ -132,27 +144,23 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       heartbeatInterval: Math.max(1, Math.floor(visibility / 3)),
       messageAttributeNames: ['All'],
       messageSystemAttributeNames: ['All'],
-      terminateVisibilityTimeout: (messages: Message[]) => {
-        const message = messages[0];
-        if (message?.MessageId && failedForGood.delete(message.MessageId)) return 0;
-        return retryDelay(receiveCountOf(message));
+      // Failures are dealt with message by message below; the batch handler itself never throws.
+      terminateVisibilityTimeout: false,
+      // Returns the messages that succeeded: sqs-consumer deletes them in one DeleteMessageBatch.
+      handleMessageBatch: async (messages: Message[]) => {
+        const outcomes = await Promise.all(
+          messages.map((message) =>
+            handleTraced(message).then(
+              () => ({ message, failed: false, permanent: false }),
+              (err: unknown) => ({ message, failed: true, permanent: isPermanent(err) }),
+            ),
+          ),
+        );
+        const failed = outcomes.filter((o) => o.failed);
+        // A message that can never succeed comes back at once (the redrive policy dead-letters it in seconds), others after a backoff.
+        if (failed.length > 0) await retryLater(failed.map((o) => ({ message: o.message, delaySeconds: o.permanent ? 0 : retryDelay(receiveCountOf(o.message)) })));
+        return outcomes.filter((o) => !o.failed).map((o) => o.message);
       },
-      handleMessage: async (message: Message) => {
-        try {
-          await handleTraced(message);
-        } catch (err) {
-          if (isPermanent(err) && message.MessageId) {
-            if (failedForGood.size > 10_000) failedForGood.clear();
-            failedForGood.add(message.MessageId);
-          }
-          throw err;
-        }
-        return message;
-      },
-    });
-    consumer.on('processing_error', (err, message) => {
-      if (logged.has(err) || logged.has((err as { cause?: object }).cause ?? {})) return;
-      options.log.warn({ err, queue: options.queueUrl, messageId: (message as Message | undefined)?.MessageId }, 'message handling failed; it will be retried');
     });
     consumer.on('error', (err) => options.log.error({ err, queue: options.queueUrl }, 'queue consumer error'));
     consumer.start();
