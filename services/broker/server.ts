@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { registry } from '../../observability/metrics.ts';
+import { counter, registry } from '../../observability/metrics.ts';
 import { AwsError } from './aws-error.ts';
 import type { ActionHandler } from './ports.ts';
 import { parseQueryRequest, renderQueryError, renderQueryResult } from './protocols/sqs-query.ts';
@@ -24,6 +24,16 @@ export interface BrokerServer {
   readonly address: string;
   readonly port: number;
   close(): Promise<void>;
+}
+
+/** Round trips are what the services' messaging costs: counted per action, for operators and the benchmark. */
+const requestsByAction = counter('broker_requests_total', 'Requests the broker answered, by protocol action (SendMessage, ReceiveMessage, PutEvents, ...)', ['action']);
+const seenActions = new Set<string>();
+/** Actions come from the caller's headers: past the few dozen real ones, anything else counts as `other`, so no caller can grow the label set. */
+function countRequest(action: string): void {
+  if (!seenActions.has(action) && (seenActions.size >= 64 || !/^[A-Za-z]{1,64}$/.test(action))) action = 'other';
+  seenActions.add(action);
+  requestsByAction.inc({ action });
 }
 
 /**
@@ -70,6 +80,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
 
     if (target?.startsWith('AmazonSQS.')) {
       const action = target.slice('AmazonSQS.'.length);
+      countRequest(action);
       try {
         const input = parseJson(body);
         const ctx = action === 'ReceiveMessage' ? withAbort(context, req, res) : context;
@@ -82,6 +93,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
 
     if (target?.startsWith('AWSEvents.')) {
       const action = target.slice('AWSEvents.'.length);
+      countRequest(action);
       try {
         const result = await eventBridge.handle(action, parseJson(body));
         return send(res, 200, 'application/x-amz-json-1.1', JSON.stringify(result ?? {}), requestId);
@@ -101,6 +113,7 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     const params = new URLSearchParams(url.search);
     if (body.length > 0) for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
     const { action, input } = parseQueryRequest(params);
+    if (action) countRequest(action);
     try {
       if (!action) throw new AwsError('MissingAction', 'The request must contain the parameter Action.');
       if (input.QueueUrl === undefined && /^\/\d{12}\/[^/]+\/?$/.test(url.pathname)) input.QueueUrl = `${context.baseUrl}${url.pathname}`;
