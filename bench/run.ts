@@ -69,14 +69,18 @@ try {
   for (const [name, pid] of pids) serviceByPid.set(pid, name);
   let cpuBefore = new Map<string, number | undefined>();
   let syscalls: SyscallCounter | undefined;
+  let brokerRequestsBefore: Promise<Map<string, number>> = Promise.resolve(new Map());
   const countingSyscalls = perfAvailable();
   log(`end-to-end payments: ${settings.clients} clients for ${settings.seconds} s`);
   const e2e = await benchEndToEnd(platform, { users: settings.users, clients: settings.clients, seconds: settings.seconds, warmUp: settings.warmUp, onMeasureStart: () => {
       cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuSecondsOf(pid)]));
       loadWindow.from = monotonicMicros();
       if (countingSyscalls) syscalls = countSyscalls(pids);
+      brokerRequestsBefore = brokerRequests(platform);
     },
   });
+  const brokerRequestsAfter = await brokerRequests(platform);
+  const brokerBefore = await brokerRequestsBefore;
   loadWindow.to = monotonicMicros();
   const syscallCounts = await syscalls?.stop();
   const cpuPerPayment = [...pids]
@@ -111,6 +115,14 @@ try {
       note: cpuPerPayment.length > 0 ? cpuPerPayment.map((s) => `${s.name} ${s.ms.toFixed(1)}`).join(', ') : 'not measured (needs Linux /proc)',
     },
   );
+  if (brokerRequestsAfter.size > 0) {
+    const perAction = [...brokerRequestsAfter].map(([action, n]) => [action, (n - (brokerBefore.get(action) ?? 0)) / e2e.accepted] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    rows.push({
+      name: 'broker requests per payment',
+      value: perAction.reduce((t, [, n]) => t + n, 0).toFixed(1),
+      note: `by action: ${perAction.map(([a, n]) => `${a} ${n.toFixed(1)}`).join(', ')}`,
+    });
+  }
   if (syscallCounts) {
     const per = (n: number) => (n / e2e.accepted).toFixed(1);
     const ranked = (key: 'flushes' | 'writes') => [...syscallCounts].sort((a, b) => b[1][key] - a[1][key]).filter(([, c]) => c[key] > 0);
@@ -211,6 +223,17 @@ if (profile) {
 console.log(report);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, 'latest.md'), report);
+
+/** The broker's broker_requests_total by action, from its /metrics. */
+async function brokerRequests(p: Platform): Promise<Map<string, number>> {
+  const text = await (await fetch(`${p.env.PAYMESH_BROKER_URL}/metrics`)).text();
+  const counts = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    const match = /^broker_requests_total\{.*action="([^"]+)".*\} (\d+)/.exec(line);
+    if (match) counts.set(match[1]!, Number(match[2]));
+  }
+  return counts;
+}
 
 /**
  * Stops every service at once. Under --profile they get SIGTERM and the time to
