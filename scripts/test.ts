@@ -20,8 +20,7 @@ const passthrough = process.argv.slice(2);
 const explicitFiles = passthrough.filter((arg) => !arg.startsWith('-'));
 const files = explicitFiles.length > 0
   ? explicitFiles
-  : globSync(['services/**/*.test.ts', 'storage/**/*.test.ts', 'core/**/*.test.ts', 'messaging/**/*.test.ts', 'test/**/*.test.ts', 'infra/**/*.test.ts'], {
-      exclude: (name) => name.includes('node_modules'),
-    }).sort();
+  : // Every test file in the repository, wherever it sits beside the code it specifies.
+    globSync('**/*.test.ts', { exclude: (name) => /(^|\/)(node_modules|\.git|\.tmp|data|cdk\.out|test-results)$/.test(name) }).sort();
 const flags = passthrough.filter((arg) => arg.startsWith('-'));
 process.exit(run(process.execPath, ['--test', '--test-timeout=300000', ...flags, ...files]));

@@ -53,8 +53,8 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const database = await openDatabase<PaymentSchema>(config.database);
   await migrateToLatest(database.db, paymentMigrations);
 
-  const users = new UserClient(deps.userServiceUrl);
-  const wallets = new WalletClient(deps.walletAddress);
+  const users = new UserClient(deps.userServiceUrl, config.policies['user-service']);
+  const wallets = new WalletClient(deps.walletAddress, config.policies['wallet-service']);
   const sqs = createSqsClient(deps.messaging);
   const eventBridge = createEventBridgeClient(deps.messaging);
   const directory = new QueueDirectory(sqs);

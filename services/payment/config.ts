@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { policySettingsFromEnv, type PolicySettings } from '../../resilience/settings.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
 
 export interface PaymentConfig {
@@ -13,6 +14,8 @@ export interface PaymentConfig {
   sweepIntervalMs: number;
   /** How often the DLQ handler looks at the payment dead-letter queues. */
   dlqSweepIntervalMs: number;
+  /** Timeouts and breakers of the services the payment service calls (<TARGET>_TIMEOUT_MS, _BREAKER_*). */
+  policies: { 'user-service': PolicySettings; 'wallet-service': PolicySettings };
   consumers: boolean;
 }
 
@@ -30,6 +33,7 @@ export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
     stepTimeoutSeconds: read.int('PAYMENT_SAGA_STEP_TIMEOUT_SECONDS', 120, 1, 86_400),
     sweepIntervalMs: read.int('PAYMENT_SAGA_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     dlqSweepIntervalMs: read.int('PAYMENT_DLQ_SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
+    policies: { 'user-service': policySettingsFromEnv('user-service', read), 'wallet-service': policySettingsFromEnv('wallet-service', read) },
     consumers: read.onOff('PAYMENT_CONSUMERS', true),
   };
   if (!/^v\d+$/.test(version)) throw new Error(`invalid configuration for payment:\n  - PAYMENT_VERSION must look like v1 or v2, got '${version}'`);

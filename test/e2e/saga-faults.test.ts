@@ -19,7 +19,8 @@ describe('payment sagas under faults', () => {
   let sqs: SQSClient;
 
   before(async () => {
-    const saga = { PAYMENT_SAGA_STEP_TIMEOUT_SECONDS: '60', PAYMENT_SAGA_SWEEP_INTERVAL_MS: '500', PAYMENT_DLQ_SWEEP_INTERVAL_MS: '300' };
+    // The wallet breaker tries again after 2 s rather than the seed's 30 s, so the outage test ends soon after the wallet is back.
+    const saga = { PAYMENT_SAGA_STEP_TIMEOUT_SECONDS: '60', PAYMENT_SAGA_SWEEP_INTERVAL_MS: '500', PAYMENT_DLQ_SWEEP_INTERVAL_MS: '300', WALLET_SERVICE_BREAKER_HALF_OPEN_MS: '2000' };
     platform = await startPlatform({ serviceEnv: { payment: saga, 'payment-v2': saga } });
     gateway = platform.url('gateway');
     sqs = createSqsClient({ region: 'us-east-1', endpoint: platform.env.PAYMESH_BROKER_URL!, embedded: true });
