@@ -68,7 +68,9 @@ export function adminDepsFromEnv(resolver: ServiceResolver, env: NodeJS.ProcessE
  */
 export async function callService<T>(baseUrl: string, path: string, init: { method?: string; body?: unknown; timeoutMs: number }): Promise<T> {
   try {
-    return (await requestJson<T>(baseUrl, path, { method: init.method, body: init.body, signal: AbortSignal.timeout(init.timeoutMs) })).body;
+    // requestJson always says the body is JSON; Fastify refuses that with no body, so a bodiless POST or DELETE sends {}.
+    const body = init.body ?? (init.method && init.method !== 'GET' ? {} : undefined);
+    return (await requestJson<T>(baseUrl, path, { method: init.method, body, signal: AbortSignal.timeout(init.timeoutMs) })).body;
   } catch (err) {
     if (err instanceof PayMeshError) throw err;
     throw new PayMeshError('unavailable', 'SERVICE_UNAVAILABLE', `${new URL(baseUrl).host} could not be reached: ${(err as Error).message}`);
