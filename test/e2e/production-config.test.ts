@@ -61,8 +61,14 @@ describe('the platform with production settings', { skip }, () => {
       }
       const payments = await client.query('select status from payment.payments where id = $1', [sent.body.id]);
       assert.equal(payments.rows[0]?.status, 'completed');
-      const recorded = await client.query('select status from "transaction".transactions where id = $1', [sent.body.id]);
-      assert.equal(recorded.rows[0]?.status, 'completed');
+      // The transaction service records the outcome from its own queue, a moment after the saga ends.
+      const deadline = Date.now() + 20_000;
+      let recorded: string | undefined;
+      while (recorded !== 'completed' && Date.now() < deadline) {
+        recorded = (await client.query('select status from "transaction".transactions where id = $1', [sent.body.id])).rows[0]?.status;
+        if (recorded !== 'completed') await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.equal(recorded, 'completed');
     } finally {
       await client.end();
     }
