@@ -3,8 +3,12 @@
  * defaults, prefixes their logs, restarts a crashed service with backoff,
  * prints the endpoint table once all are up, and stops them all on Ctrl-C.
  * `npm start -- user wallet` (or `npm run service -- wallet`) runs only those.
+ * On the first start of an installation it makes the first operator and
+ * prints its password in the table, that once (the user service keeps only
+ * its hash).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { availableServices, discoveryFromPorts, useCompileCache, type ServiceDefinition } from './services.ts';
 
@@ -21,14 +25,52 @@ const sharedEnv = { ...process.env, ...discoveryFromPorts(process.env) };
 const width = Math.max(...services.map((s) => s.name.length));
 const children = new Map<string, ChildProcess>();
 const endpoints = new Map<string, string>();
+/** What each service logged as its address, as a URL (for the user service and the gateway). */
+const addresses = new Map<string, string>();
 let shuttingDown = false;
 let tablePrinted = false;
 
-function printTable() {
+const FIRST_OPERATOR_EMAIL = 'operator@paymesh.local';
+
+/**
+ * The first operator, made only when the user service has none: on a new
+ * installation with embedded defaults (the embedded broker, not AWS, where
+ * operators come from a deployment job or `paymesh operator create`).
+ * Returns the lines to print, or none.
+ */
+async function bootstrapOperator(): Promise<string[]> {
+  const userUrl = addresses.get('user');
+  if (!userUrl || sharedEnv.PAYMESH_BOOTSTRAP_OPERATOR === 'off') return [];
+  const { messagingConfigFromEnv } = await import('../messaging/aws.ts');
+  if (!messagingConfigFromEnv(sharedEnv).embedded || sharedEnv.SERVICE_DISCOVERY === 'dns') return [];
+  const password = randomBytes(18).toString('base64url');
+  try {
+    const response = await fetch(`${userUrl}/admin/operators/bootstrap`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: FIRST_OPERATOR_EMAIL, password, first_name: 'First', last_name: 'Operator' }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (response.status === 200) return [];
+    if (response.status !== 201) return [`  (no first operator made: the user service answered ${response.status} ${(await response.text()).slice(0, 200)})`];
+  } catch (err) {
+    return [`  (no first operator made: ${(err as Error).message})`];
+  }
+  return [
+    '  First operator (the password is shown this once; only its hash is kept):',
+    `    email     ${FIRST_OPERATOR_EMAIL}`,
+    `    password  ${password}`,
+  ];
+}
+
+async function printTable() {
   if (tablePrinted || endpoints.size < services.length) return;
   tablePrinted = true;
   const rows = services.map((s) => `  ${s.name.padEnd(width)}  ${endpoints.get(s.name)}  (pid ${children.get(s.name)?.pid})`);
-  console.log(`\nPayMesh is up:\n${rows.join('\n')}\n\nPress Ctrl-C to stop.\n`);
+  const gateway = addresses.get('gateway');
+  const web = gateway ? ['', `  web app  ${gateway}/`, `  console  ${gateway}/console  (operators; sign in at ${gateway}/console/sign-in, or the CLI: paymesh login)`] : [];
+  const operator = await bootstrapOperator();
+  console.log(`\nPayMesh is up:\n${[...rows, ...web, ...(operator.length > 0 ? ['', ...operator] : [])].join('\n')}\n\nPress Ctrl-C to stop.\n`);
 }
 
 /** /readyz of a service that logged `address` (the wallet's HTTP listener is its `graphql` address; the broker logs host:port). */
@@ -67,13 +109,14 @@ function run(service: ServiceDefinition, attempt = 0) {
         if (typeof parsed.address === 'string') {
           listening = true;
           const address = parsed.address;
+          addresses.set(service.name, address.startsWith('http') ? address : `http://${address}`);
           // Listed once ready (its /readyz answers 200), not merely listening.
           void untilReady(readyzUrl(address, parsed.graphql), child).then((ready) => {
             if (!ready) return;
             const restarted = endpoints.has(service.name);
             endpoints.set(service.name, service.describe(address));
             if (restarted) console.log(`${prefix} restarted: ${endpoints.get(service.name)}  (pid ${child.pid})`);
-            printTable();
+            void printTable();
           });
         }
       } catch {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isPayMeshError } from '../../core/errors.ts';
+import { isPayMeshError, notFound } from '../../core/errors.ts';
 import { problems, profile } from './http-schemas.ts';
 import { createOperator, presentUser, type UserDeps } from './users.ts';
 
@@ -23,6 +23,8 @@ interface OperatorInput {
   last_name?: string;
   default_currency?: string;
 }
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 
 const signUp = (input: OperatorInput) => ({
   email: input.email,
@@ -50,7 +52,11 @@ export function userAdminRoutes(app: FastifyInstance, deps: UserDeps): void {
     return reply.code(201).send(created);
   });
 
-  /** The first operator of a new installation: made only while there is none (201), else nothing happens (200). */
+  /**
+   * The first operator of a new installation: made only while there is none
+   * (201), else nothing happens (200). Only for `npm start` on this machine:
+   * anyone else gets a 404.
+   */
   app.post(
     '/admin/operators/bootstrap',
     {
@@ -60,6 +66,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: UserDeps): void {
       },
     },
     async (request, reply) => {
+      if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) throw notFound('NOT_FOUND', 'no route for POST /admin/operators/bootstrap');
       const existing = await deps.db.selectFrom('users').select('id').where('role', '=', 'operator').executeTakeFirst();
       if (existing) return { created: false };
       try {
