@@ -6,8 +6,19 @@ import { problemFor } from '../../core/http-problem.ts';
 import type { GatewaySchema } from './migrations/index.ts';
 
 const KEY = /^[\x21-\x7e]{8,200}$/;
-/** An in-progress record older than this belongs to a request that died: the key may run again. */
-const STALE_AFTER_MS = 60_000;
+
+export interface IdempotencyLease {
+  /**
+   * How long an in-progress record holds its key unless renewed. A request
+   * whose gateway crashed stops renewing, and its key may run again this long
+   * after: the client's retry is not refused for long.
+   */
+  leaseMs: number;
+  /** How often a request still running renews its record, however long its downstream calls take. */
+  renewEveryMs: number;
+}
+
+const DEFAULT_LEASE: IdempotencyLease = { leaseMs: 15_000, renewEveryMs: 5_000 };
 
 export interface IdempotentResponse {
   status: number;
@@ -23,9 +34,11 @@ export interface IdempotentResponse {
  */
 export class IdempotencyStore {
   private readonly db: Kysely<GatewaySchema>;
+  private readonly lease: IdempotencyLease;
 
-  constructor(db: Kysely<GatewaySchema>) {
+  constructor(db: Kysely<GatewaySchema>, lease: IdempotencyLease = DEFAULT_LEASE) {
     this.db = db;
+    this.lease = lease;
   }
 
   async run(
@@ -36,7 +49,7 @@ export class IdempotencyStore {
   ): Promise<IdempotentResponse> {
     if (!key) throw invalidArgument('IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (8 to 200 printable characters) with this request', 'Idempotency-Key');
     if (!KEY.test(key)) throw invalidArgument('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 200 printable ASCII characters', 'Idempotency-Key');
-    const hash = createHash('sha256').update(`${request.method} ${request.path}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    const hash = requestHash(request);
     const now = new Date().toISOString();
 
     const claimed = await this.db
@@ -53,11 +66,32 @@ export class IdempotencyStore {
       if (existing.state === 'completed') {
         return { status: Number(existing.status_code), body: JSON.parse(existing.response_body ?? 'null'), replayed: true };
       }
-      const stale = Date.now() - Date.parse(existing.updated_at) > STALE_AFTER_MS;
-      if (!stale) throw new PayMeshError('already_exists', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry shortly');
-      await this.db.updateTable('idempotency_requests').set({ updated_at: now }).where('user_id', '=', userId).where('key', '=', key).execute();
+      const inProgress = () => new PayMeshError('already_exists', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry shortly');
+      if (Date.now() - Date.parse(existing.updated_at) <= this.lease.leaseMs) throw inProgress();
+      // Its lease ran out: the request that held it died. Take it over, unless a concurrent retry just did.
+      const taken = await this.db
+        .updateTable('idempotency_requests')
+        .set({ updated_at: now })
+        .where('user_id', '=', userId)
+        .where('key', '=', key)
+        .where('state', '=', 'in_progress')
+        .where('updated_at', '=', existing.updated_at)
+        .executeTakeFirst();
+      if (Number(taken.numUpdatedRows) !== 1) throw inProgress();
     }
 
+    const renewal = setInterval(() => {
+      this.db
+        .updateTable('idempotency_requests')
+        .set({ updated_at: new Date().toISOString() })
+        .where('user_id', '=', userId)
+        .where('key', '=', key)
+        .where('state', '=', 'in_progress')
+        .execute()
+        .catch(() => {
+          // A missed renewal only shortens the lease; the downstream call is idempotent on the same key.
+        });
+    }, this.lease.renewEveryMs);
     let outcome: { status: number; body: unknown };
     try {
       outcome = await work();
@@ -69,6 +103,8 @@ export class IdempotencyStore {
         throw err;
       }
       outcome = { status: problem.status, body: problem };
+    } finally {
+      clearInterval(renewal);
     }
     await this.db
       .updateTable('idempotency_requests')
@@ -78,6 +114,11 @@ export class IdempotencyStore {
       .execute();
     return { ...outcome, replayed: false };
   }
+}
+
+/** What tells "the same request again" from "another request with the same key": method, path and body. */
+export function requestHash(request: { method: string; path: string; body: unknown }): string {
+  return createHash('sha256').update(`${request.method} ${request.path}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
 }
 
 /** Runs a money-moving route under the request's Idempotency-Key and sends the (first) response. */
