@@ -41,6 +41,8 @@ export interface ChaosOptions {
   users: number;
   clients: number;
   database: DatabaseChoice;
+  /** Services killed first, in this order (e.g. the broker and the wallet, so a short run surely hits them); the rest at random. */
+  firstVictims?: string[];
   keepData?: boolean;
   /** Progress lines (the timeline is also in the report). */
   log?: (line: string) => void;
@@ -56,7 +58,19 @@ export interface ChaosReport {
   seed: number;
   timeline: TimelineEntry[];
   kills: Record<string, number>;
-  payments: { attempted: number; accepted: number; refused: number; abandoned: number; completed: number; failed: number; clientRetries: number };
+  payments: {
+    attempted: number;
+    accepted: number;
+    refused: number;
+    abandoned: number;
+    completed: number;
+    failed: number;
+    clientRetries: number;
+    /** 409s: a retry found the Idempotency-Key still held by an earlier attempt (perhaps one a crash cut short). */
+    inProgressAnswers: number;
+    /** The longest a client retried before its 202. */
+    longestAcceptMs: number;
+  };
   /** What sits in dead-letter queues after the drain: accounted for, listed, not a violation by itself. */
   deadLetters: Array<{ queue: string; count: number; samples: string[] }>;
   drainSeconds: number;
@@ -135,7 +149,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log(`platform up (data in ${platform.dataDir})`);
   const sqs = createSqsClient({ region: 'us-east-1', endpoint: platform.env.PAYMESH_BROKER_URL!, embedded: true });
   const kills: Record<string, number> = {};
-  const payments = { attempted: 0, accepted: 0, refused: 0, abandoned: 0, completed: 0, failed: 0, clientRetries: 0 };
+  const payments = { attempted: 0, accepted: 0, refused: 0, abandoned: 0, completed: 0, failed: 0, clientRetries: 0, inProgressAnswers: 0, longestAcceptMs: 0 };
   const accepted: AcceptedPayment[] = [];
   let deadLetters: ChaosReport['deadLetters'] = [];
   let drainSeconds = 0;
@@ -159,9 +173,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const amountMinor = BigInt(random() < 0.1 ? 200_000 + Math.floor(random() * 200_000) : 1 + Math.floor(random() * 2_000));
         const pause = between(20, 250);
         payments.attempted++;
-        const outcome = await sendPayment(platform.url('gateway'), sender, receiver, amountMinor, currency, () => payments.clientRetries++);
+        const outcome = await sendPayment(platform.url('gateway'), sender, receiver, amountMinor, currency, () => payments.clientRetries++, () => payments.inProgressAnswers++);
         if (outcome.kind === 'accepted') {
           payments.accepted++;
+          payments.longestAcceptMs = Math.max(payments.longestAcceptMs, outcome.waitedMs);
           accepted.push({ id: outcome.id, sender, amountMinor, currency });
         } else if (outcome.kind === 'refused') payments.refused++;
         else {
@@ -174,7 +189,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // The chaos: kill a service, leave it down a while, restart it; every victim in turn before any repeats.
     // Restarts run in the background, so outages overlap (at most MAX_DOWN services down at once).
-    let deck: string[] = [];
+    // The deck is drawn from its end: the first victims go last in.
+    let deck: string[] = [...VICTIMS.filter((v) => !options.firstVictims?.includes(v))];
+    deck = [...shuffle(deck, random), ...[...(options.firstVictims ?? [])].reverse()];
     const down = new Set<string>();
     const restarts: Array<Promise<void>> = [];
     while (performance.now() < chaosEnd) {
@@ -276,10 +293,15 @@ async function setUpUsers(platform: Platform, count: number, random: () => numbe
   return { users, moneyIn };
 }
 
-/** How long a client keeps retrying one payment (same Idempotency-Key) before it gives up. */
-const CLIENT_PATIENCE_MS = 60_000;
+/**
+ * How long a client keeps retrying one payment (same Idempotency-Key) before
+ * it gives up: longer than the gateway takes to consider a key abandoned by a
+ * crashed request (it answers 409 until then), so a patient client always
+ * learns what became of its payment.
+ */
+const CLIENT_PATIENCE_MS = 90_000;
 
-type SendOutcome = { kind: 'accepted'; id: string } | { kind: 'refused'; status: number } | { kind: 'abandoned'; reason: string };
+type SendOutcome = { kind: 'accepted'; id: string; waitedMs: number } | { kind: 'refused'; status: number } | { kind: 'abandoned'; reason: string };
 
 /**
  * POST /v1/payments as a careful client: one Idempotency-Key per payment,
@@ -287,7 +309,15 @@ type SendOutcome = { kind: 'accepted'; id: string } | { kind: 'refused'; status:
  * itself (the connection refused or cut, a timeout, 5xx, 409 while an earlier
  * attempt with the key is still in flight, 429). Only a 202 means accepted.
  */
-async function sendPayment(gateway: string, sender: ChaosUser, receiver: ChaosUser, amountMinor: bigint, currency: string, onRetry: () => void): Promise<SendOutcome> {
+async function sendPayment(
+  gateway: string,
+  sender: ChaosUser,
+  receiver: ChaosUser,
+  amountMinor: bigint,
+  currency: string,
+  onRetry: () => void,
+  onInProgress: () => void,
+): Promise<SendOutcome> {
   const key = randomUUID();
   const body = JSON.stringify({ receiver_id: receiver.id, amount: formatMinor(amountMinor), currency });
   const deadline = Date.now() + CLIENT_PATIENCE_MS;
@@ -302,7 +332,8 @@ async function sendPayment(gateway: string, sender: ChaosUser, receiver: ChaosUs
         signal: AbortSignal.timeout(15_000),
       });
       const text = await response.text();
-      if (response.status === 202) return { kind: 'accepted', id: (JSON.parse(text) as { id: string }).id };
+      if (response.status === 202) return { kind: 'accepted', id: (JSON.parse(text) as { id: string }).id, waitedMs: CLIENT_PATIENCE_MS - (deadline - Date.now()) };
+      if (response.status === 409) onInProgress();
       last = `${response.status} ${text.slice(0, 200)}`;
       if (response.status < 500 && response.status !== 409 && response.status !== 429) return { kind: 'refused', status: response.status };
     } catch (err) {
@@ -545,6 +576,17 @@ async function check(platform: Platform, sqs: SQSClient, accepted: AcceptedPayme
     const status = recorded.get(p.id);
     if (status !== p.status && !deadLettered.has(p.id)) violations.push(`transaction service records payment ${p.id} as ${status ?? 'nothing'}, not ${p.status}`);
   }
+  // Every event the payment service published is in the audit log, once (the audit keys records by the outbox id).
+  const published = await withDatabase<PaymentSchema, string[]>(platform, 'payment', async ({ db }) =>
+    (await db.selectFrom('outbox').select('id').where('kind', '=', 'event').where('sent_at', 'is not', null).execute()).map((r) => r.id),
+  );
+  const audited = await withDatabase<any, Map<string, number>>(platform, 'audit', async ({ db }) => {
+    const rows = await sql<{ event_id: string; n: number | bigint }>`select event_id, count(*) as n from audit_records group by event_id`.execute(db);
+    return new Map(rows.rows.map((r) => [r.event_id, Number(r.n)]));
+  });
+  const notAudited = published.filter((id) => !audited.has(id));
+  if (notAudited.length > 0 && deadLetters.length === 0) violations.push(`${notAudited.length} published payment events never reached the audit log (e.g. ${notAudited[0]})`);
+  for (const [eventId, n] of audited) if (n > 1) violations.push(`event ${eventId} is in the audit log ${n} times`);
   const verified = await fetch(`${platform.url('audit')}/audit/verify`)
     .then((r) => r.json() as Promise<{ ok?: boolean }>)
     .catch((err: Error) => ({ ok: false, error: err.message }));
@@ -564,7 +606,7 @@ export function formatReport(report: ChaosReport): string {
     ...report.timeline.map((t) => `  ${t.at.toFixed(1).padStart(6)} s  ${t.what}`),
     '',
     `Kills: ${Object.entries(report.kills).map(([s, n]) => `${s} ×${n}`).join(', ') || 'none'}`,
-    `Payments: ${report.payments.attempted} attempted, ${report.payments.accepted} accepted (202), ${report.payments.refused} refused, ${report.payments.abandoned} abandoned by their client; of the accepted: ${report.payments.completed} completed, ${report.payments.failed} failed; ${report.payments.clientRetries} client retries with the same Idempotency-Key`,
+    `Payments: ${report.payments.attempted} attempted, ${report.payments.accepted} accepted (202), ${report.payments.refused} refused, ${report.payments.abandoned} abandoned by their client; of the accepted: ${report.payments.completed} completed, ${report.payments.failed} failed; ${report.payments.clientRetries} client retries with the same Idempotency-Key (${report.payments.inProgressAnswers} of them answered 409 in progress); longest wait for a 202 ${(report.payments.longestAcceptMs / 1000).toFixed(1)} s`,
     `Drain: ${report.drainSeconds.toFixed(1)} s`,
     report.deadLetters.length === 0 ? 'Dead-letter queues: empty' : 'Dead-letter queues (accounted for, not lost):',
     ...report.deadLetters.flatMap((d) => [`  ${d.queue}: ${d.count}`, ...d.samples.map((s) => `    - ${s}`)]),
