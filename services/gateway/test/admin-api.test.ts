@@ -6,34 +6,13 @@ import { createSqsClient } from '../../../messaging/aws.ts';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 import { ApiClient } from '../../../test/support/api.ts';
 import type { AuditView, DeadLettersView, PlatformStatus, QueuesView, ReplayView, SagasView } from '../routes/admin-api.ts';
+import { eventually, makeOperator } from './operators.ts';
 
 /*
  * The operator admin API against the whole platform as processes: who may
  * call it (operators; everyone else gets the 404 of an unknown path), what it
  * shows, and that every action lands in the audit log with the operator's id.
  */
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** An operator made through the user service's internal endpoint (as `npm start`'s bootstrap does), signed in at the gateway. */
-export async function makeOperator(platform: Platform): Promise<{ id: string; email: string; password: string; client: ApiClient }> {
-  const email = `ops-${randomUUID().slice(0, 8)}@example.com`;
-  const password = 'operator password of some length';
-  const created = await fetch(`${platform.url('user')}/admin/operators`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-  assert.equal(created.status, 201, await created.clone().text());
-  const { id } = (await created.json()) as { id: string };
-  const session = await new ApiClient(platform.url('gateway')).request('POST', '/v1/sessions', { email, password });
-  assert.equal(session.status, 200);
-  return { id, email, password, client: new ApiClient(platform.url('gateway'), session.body.access_token) };
-}
 
 /** Every admin route, with a body where it takes one: what a non-operator must never tell apart from an unknown path. */
 const ADMIN_ROUTES: Array<[string, string, unknown?]> = [
