@@ -16,6 +16,12 @@ const RANK: Record<string, number> = {
   failed: 6,
 };
 
+/** The statuses a record may move from to `status`: never backwards, never out of an end. */
+function overtakenBy(status: string): string[] {
+  const rank = RANK[status] ?? 0;
+  return Object.keys(RANK).filter((s) => s !== 'completed' && s !== 'failed' && RANK[s]! <= rank);
+}
+
 export const CONSUMER = 'transaction-events';
 
 /**
@@ -26,41 +32,43 @@ export async function recordTransactionEvent(db: Kysely<TransactionSchema>, even
   const outcome = await handleOnce(db, CONSUMER, eventId, async (trx) => {
     const now = detail.timestamp || new Date().toISOString();
     const status = detail.status;
-    const existing = await trx.selectFrom('transactions').selectAll().where('id', '=', detail.transaction_id).executeTakeFirst();
-    if (!existing) {
+    // Insert-or-advance in single statements, so events of one payment handled at the same time
+    // (compensation publishes funds_released and failed together) cannot overwrite each other.
+    const inserted = await trx
+      .insertInto('transactions')
+      .values({
+        id: detail.transaction_id,
+        sender_id: detail.sender_id,
+        receiver_id: detail.receiver_id,
+        sender_wallet_id: detail.sender_wallet_id || null,
+        receiver_wallet_id: detail.receiver_wallet_id || null,
+        // Seed-style events carry only the double amount: it must convert exactly.
+        amount: detail.amount_minor ? BigInt(detail.amount_minor) : fromDouble(detail.amount, detail.currency),
+        currency: detail.currency,
+        status,
+        note: detail.note ?? null,
+        reason: detail.reason ?? null,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!inserted) {
+      // Moves forward only: the condition is checked against the row as it is when the update runs.
       await trx
-        .insertInto('transactions')
-        .values({
-          id: detail.transaction_id,
-          sender_id: detail.sender_id,
-          receiver_id: detail.receiver_id,
-          sender_wallet_id: detail.sender_wallet_id || null,
-          receiver_wallet_id: detail.receiver_wallet_id || null,
-          // Seed-style events carry only the double amount: it must convert exactly.
-          amount: detail.amount_minor ? BigInt(detail.amount_minor) : fromDouble(detail.amount, detail.currency),
-          currency: detail.currency,
-          status,
-          note: detail.note ?? null,
-          reason: detail.reason ?? null,
-          created_at: now,
-          updated_at: now,
-        })
+        .updateTable('transactions')
+        .set({ status, updated_at: now, ...(detail.reason ? { reason: detail.reason } : {}) })
+        .where('id', '=', detail.transaction_id)
+        // A status this service does not know (a seed client's) is overtaken by anything, as before.
+        .where((eb) => eb.or([eb('status', 'in', overtakenBy(status)), eb('status', 'not in', Object.keys(RANK))]))
         .execute();
-    } else {
-      if ((RANK[status] ?? 0) >= (RANK[existing.status] ?? 0) && !(existing.status === 'completed' || existing.status === 'failed')) {
-        await trx
-          .updateTable('transactions')
-          .set({ status, updated_at: now, ...(detail.reason ? { reason: detail.reason } : {}) })
-          .where('id', '=', detail.transaction_id)
-          .execute();
-      }
       // The first event seen may have lacked wallet ids (a seed-style event): take them from any later one.
-      const walletIds = {
-        ...(!existing.sender_wallet_id && detail.sender_wallet_id ? { sender_wallet_id: detail.sender_wallet_id } : {}),
-        ...(!existing.receiver_wallet_id && detail.receiver_wallet_id ? { receiver_wallet_id: detail.receiver_wallet_id } : {}),
-      };
-      if (Object.keys(walletIds).length > 0) {
-        await trx.updateTable('transactions').set(walletIds).where('id', '=', detail.transaction_id).execute();
+      if (detail.sender_wallet_id) {
+        await trx.updateTable('transactions').set({ sender_wallet_id: detail.sender_wallet_id }).where('id', '=', detail.transaction_id).where('sender_wallet_id', 'is', null).execute();
+      }
+      if (detail.receiver_wallet_id) {
+        await trx.updateTable('transactions').set({ receiver_wallet_id: detail.receiver_wallet_id }).where('id', '=', detail.transaction_id).where('receiver_wallet_id', 'is', null).execute();
       }
     }
     await trx
