@@ -6,12 +6,12 @@ const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 
 /**
  * One HTML entry per app. The gateway serves each at its mount
- * (services/gateway/static.ts, WEB_PAGES): index.html at /. A second app, such
- * as the operator console, adds `console: here('console.html')` here and
- * `{ mount: '/console', html: 'console.html' }` there.
+ * (services/gateway/static.ts, WEB_PAGES): index.html at /, console.html (the
+ * operator console) at /console, to operators only.
  */
 export const entries: Record<string, string> = {
   app: here('index.html'),
+  console: here('console.html'),
 };
 
 /** Where `npm run dev -w web` sends API calls: a gateway started by `npm start`. */
@@ -30,6 +30,7 @@ export default defineConfig({
     host: '127.0.0.1',
     proxy: {
       '/v1': gateway,
+      '/admin': gateway,
       '/openapi.json': gateway,
       '/ws': { target: gateway.replace(/^http/, 'ws'), ws: true },
     },

@@ -65,9 +65,9 @@ function sourceOf(dlq: DeadLetterQueue, attributes: Record<string, string>): str
 }
 
 /** Why a visible message is in the DLQ: SQS's redrive policy (or EventBridge's retries) gave up on it. */
-function reasonOf(dlq: DeadLetterQueue, message: DeadLetter, attributes: Record<string, string>): string {
+function reasonOf(dlq: DeadLetterQueue, maxReceiveCount: number | null, message: DeadLetter, attributes: Record<string, string>): string {
   if (attributes.ERROR_CODE) return `EventBridge could not deliver it: ${attributes.ERROR_CODE}${attributes.ERROR_MESSAGE ? ` (${attributes.ERROR_MESSAGE})` : ''}`;
-  const base = dlq.maxReceiveCount ? `failed ${dlq.maxReceiveCount} deliveries from ${dlq.sources[0]}` : 'dead-lettered';
+  const base = maxReceiveCount ? `failed ${maxReceiveCount} deliveries from ${dlq.sources[0]}` : 'dead-lettered';
   return message.redrives > 0 ? `${base}, again after ${message.redrives} redrive${message.redrives === 1 ? '' : 's'} by the DLQ handler` : base;
 }
 
@@ -84,6 +84,17 @@ function reasonOf(dlq: DeadLetterQueue, message: DeadLetter, attributes: Record<
 export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
   const parkedIn = (queue?: string) =>
     callPaymentService<ParkedList>(deps, `/admin/parked-messages${queue ? `?queue=${encodeURIComponent(queue)}` : '?limit=1'}`, { timeoutMs: admin.timeoutMs });
+  /** The source queue's redrive limit as SQS has it now (it may have been changed since the topology was applied). */
+  const redriveLimitOf = async (dlq: DeadLetterQueue): Promise<number | null> => {
+    if (!dlq.sources[0]) return null;
+    try {
+      const { Attributes } = await admin.sqs.send(new GetQueueAttributesCommand({ QueueUrl: await admin.directory.url(dlq.sources[0]), AttributeNames: ['RedrivePolicy'] }));
+      const limit = Number((JSON.parse(Attributes?.RedrivePolicy ?? '{}') as { maxReceiveCount?: unknown }).maxReceiveCount);
+      return Number.isInteger(limit) && limit > 0 ? limit : dlq.maxReceiveCount;
+    } catch {
+      return dlq.maxReceiveCount;
+    }
+  };
   const deadLetterQueue = (name: string) => {
     const found = DEAD_LETTER_QUEUES.get(name);
     if (!found) throw notFound('QUEUE_NOT_FOUND', `${name} is not a dead-letter queue of this platform (known: ${[...DEAD_LETTER_QUEUES.keys()].join(', ')})`);
@@ -133,7 +144,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
         const dlq = deadLetterQueue((request.params as { queue: string }).queue);
       const limit = (request.query as { limit?: number }).limit ?? 100;
       const warnings: string[] = [];
-      const [visible, parked] = await Promise.all([
+      const [visible, parked, maxReceiveCount] = await Promise.all([
         admin.directory.url(dlq.name).then((url) => peekDeadLetters(admin.sqs, url, limit)),
         parkedIn(dlq.name).then(
           (p) => p.messages,
@@ -142,6 +153,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
             return [] as ParkedView[];
           },
         ),
+        redriveLimitOf(dlq),
       ]);
       const schemaById = (id: number) => admin.schemas.schemaById(id);
       const shown: DeadLetterMessage[] = await Promise.all([
@@ -176,7 +188,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
             sent_at: m.sentAt ?? null,
             receive_count: m.receiveCount,
             redrives: m.redrives,
-            failure_reason: reasonOf(dlq, m, attributes),
+            failure_reason: reasonOf(dlq, maxReceiveCount, m, attributes),
             body: { format: body.format, value: body.value, ...(body.schemaId !== undefined ? { schema_id: body.schemaId } : {}), ...(body.error ? { error: body.error } : {}) },
             attributes,
           };
