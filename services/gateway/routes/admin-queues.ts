@@ -57,6 +57,19 @@ const selection = (extra: Record<string, unknown> = {}, required: string[] = [])
 const strings = (attributes: Record<string, MessageAttributeValue>) =>
   Object.fromEntries(Object.entries(attributes).flatMap(([name, value]) => (value.StringValue !== undefined ? [[name, value.StringValue]] : [])));
 
+/** A message's event type: its `event_type` attribute, else the detail-type of the EventBridge event it carries. */
+function eventTypeOf(message: DeadLetter | ParkedView, body: string): string | null {
+  const attribute = 'eventType' in message ? message.eventType : message.event_type;
+  if (attribute) return attribute;
+  if (!body.startsWith('{')) return null;
+  try {
+    const detailType = (JSON.parse(body) as { 'detail-type'?: unknown })['detail-type'];
+    return typeof detailType === 'string' ? detailType : null;
+  } catch {
+    return null;
+  }
+}
+
 /** An EventBridge dead letter names the queue it failed to reach; that is where it goes back to. */
 function sourceOf(dlq: DeadLetterQueue, attributes: Record<string, string>): string | null {
   if (dlq.sources[0]) return dlq.sources[0];
@@ -165,7 +178,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
             queue: dlq.name,
             state: 'parked',
             source_queue: p.source_queue,
-            event_type: p.event_type,
+            event_type: eventTypeOf(p, p.body),
             sent_at: p.sent_at,
             receive_count: p.receive_count,
             redrives: p.redrives,
@@ -184,7 +197,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
             queue: dlq.name,
             state: 'visible',
             source_queue: sourceOf(dlq, attributes),
-            event_type: m.eventType ?? null,
+            event_type: eventTypeOf(m, m.body),
             sent_at: m.sentAt ?? null,
             receive_count: m.receiveCount,
             redrives: m.redrives,
