@@ -38,7 +38,7 @@ interface DeadLetterQueue {
 }
 
 const topology = loadTopology();
-const DEAD_LETTER_QUEUES = new Map<string, DeadLetterQueue>([
+const deadLetterQueues = new Map<string, DeadLetterQueue>([
   ...topology.queues.map((q): [string, DeadLetterQueue] => [q.deadLetter.name, { name: q.deadLetter.name, sources: [q.name], maxReceiveCount: q.deadLetter.maxReceiveCount }]),
   [topology.eventTargets.deadLetterQueue, { name: topology.eventTargets.deadLetterQueue, sources: [], maxReceiveCount: null }],
 ]);
@@ -109,8 +109,8 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
     }
   };
   const deadLetterQueue = (name: string) => {
-    const found = DEAD_LETTER_QUEUES.get(name);
-    if (!found) throw notFound('QUEUE_NOT_FOUND', `${name} is not a dead-letter queue of this platform (known: ${[...DEAD_LETTER_QUEUES.keys()].join(', ')})`);
+    const found = deadLetterQueues.get(name);
+    if (!found) throw notFound('QUEUE_NOT_FOUND', `${name} is not a dead-letter queue of this platform (known: ${[...deadLetterQueues.keys()].join(', ')})`);
     return found;
   };
 
@@ -119,7 +119,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
     const now = Date.now();
     const status = async (name: string, kind: QueueStatus['kind']): Promise<QueueStatus> => {
       const declared = topology.queues.find((q) => q.name === name);
-      const dlq = DEAD_LETTER_QUEUES.get(name);
+      const dlq = deadLetterQueues.get(name);
       const mine = parked.find((p) => p.queue === name);
       const base: QueueStatus = {
         name,
