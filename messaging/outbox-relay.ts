@@ -2,6 +2,7 @@ import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../storage/database.ts';
+import { withoutWaitingForDisk } from '../storage/transaction.ts';
 import { gauge, counter } from '../observability/metrics.ts';
 import { addReadinessCheck, removeReadinessCheck } from '../observability/health.ts';
 import { parseCarrier } from '../observability/propagation.ts';
@@ -126,20 +127,26 @@ export class OutboxRelay {
     const limit = this.options.batchSize ?? 100;
     // One statement claims the batch on both databases; on PostgreSQL SKIP LOCKED lets replicas share the work.
     const skipLocked = this.options.database.dialect === 'postgres' ? sql`for update skip locked` : sql``;
-    const result = await sql<OutboxRow>`
-      update outbox set next_attempt_at = ${leaseUntil}
-      where id in (
-        select id from outbox
-        where sent_at is null and next_attempt_at <= ${nowIso}
-        order by seq limit ${limit} ${skipLocked}
-      )
-      returning *`.execute(this.db);
+    // A lease lost in a crash costs nothing (the rows are claimed again), so the claim does not wait for the disk.
+    const result = await withoutWaitingForDisk(this.options.database, (db) =>
+      sql<OutboxRow>`
+        update outbox set next_attempt_at = ${leaseUntil}
+        where id in (
+          select id from outbox
+          where sent_at is null and next_attempt_at <= ${nowIso}
+          order by seq limit ${limit} ${skipLocked}
+        )
+        returning *`.execute(db),
+    );
     return result.rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
   }
 
   private async markSent(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.updateTable('outbox').set({ sent_at: new Date().toISOString(), last_error: null }).where('id', 'in', ids).execute();
+    // A mark lost in a crash only sends the rows again, and the consumers' inboxes drop the duplicates.
+    await withoutWaitingForDisk(this.options.database, (db: Kysely<OutboxTables>) =>
+      db.updateTable('outbox').set({ sent_at: new Date().toISOString(), last_error: null }).where('id', 'in', ids).execute(),
+    );
   }
 
   private async markFailed(failed: Array<{ row: OutboxRow; error: string }>): Promise<void> {

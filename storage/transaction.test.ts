@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { describe, test, type TestContext } from 'node:test';
+import { sql } from 'kysely';
+import { testDatabases } from '../test/support/databases.ts';
+import { openDatabase, type Database } from './database.ts';
+import { withoutWaitingForDisk } from './transaction.ts';
+
+for (const target of await testDatabases()) {
+  describe(`writes that need not wait for the disk, on ${target.name}`, { skip: target.skip }, () => {
+    async function open(t: TestContext): Promise<Database<{ marks: { id: string } }>> {
+      const created = await target.create();
+      const database = await openDatabase<{ marks: { id: string } }>(created.config);
+      t.after(async () => {
+        await database.close();
+        await created.cleanup();
+      });
+      await database.db.schema.createTable('marks').addColumn('id', 'text', (c) => c.primaryKey()).execute();
+      return database;
+    }
+
+    /** Whether a commit on this connection waits for the disk: SQLite's synchronous (2 = FULL), PostgreSQL's synchronous_commit. */
+    const durability = async (db: Database<any>['db']) =>
+      target.name === 'sqlite' ? String(Object.values((await sql`pragma synchronous`.execute(db)).rows[0] as object)[0]) : String(Object.values((await sql`show synchronous_commit`.execute(db)).rows[0] as object)[0]);
+
+    test('they commit without waiting for the disk, and the connection waits for it again afterwards', async (t) => {
+      const database = await open(t);
+      const durable = await durability(database.db);
+      assert.ok(durable === '2' || durable === 'on', `durable commits by default (got ${durable})`);
+      await withoutWaitingForDisk(database, async (db) => {
+        assert.ok(['1', 'off'].includes(await durability(db)), 'inside: no waiting for the disk');
+        await db.insertInto('marks').values({ id: 'sent' }).execute();
+      });
+      assert.equal(await durability(database.db), durable, 'afterwards: durable again');
+      assert.deepEqual((await database.db.selectFrom('marks').selectAll().execute()).map((r) => r.id), ['sent']);
+    });
+
+    test('a failing write leaves the connection durable', async (t) => {
+      const database = await open(t);
+      const durable = await durability(database.db);
+      await assert.rejects(withoutWaitingForDisk(database, async (db) => db.insertInto('marks').values([{ id: 'x' }, { id: 'x' }]).execute()));
+      assert.equal(await durability(database.db), durable);
+    });
+  });
+}
