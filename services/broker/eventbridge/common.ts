@@ -7,6 +7,7 @@ import type { EventBridgeSchema } from './schema.ts';
 /** What every EventBridge action needs: the broker's database, identity, clock and log. */
 export interface Deps {
   db: Kysely<EventBridgeSchema>;
+  dialect: 'sqlite' | 'postgres';
   accountId: string;
   region: string;
   log: Logger;

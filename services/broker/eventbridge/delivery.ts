@@ -1,3 +1,4 @@
+import { withoutWaitingForDisk } from '../../../storage/transaction.ts';
 import { AwsError } from '../aws-error.ts';
 import type { QueueDelivery } from '../ports.ts';
 import { purgeExpiredArchiveEvents } from './archives.ts';
@@ -131,7 +132,8 @@ export class DeliveryWorker {
     // order holds) in one group transaction, one fsync for the lot instead of one per event.
     const delivered: string[] = [];
     await Promise.all(claimed.map(async (row) => (await this.attempt(row)) && delivered.push(row.id)));
-    if (delivered.length > 0) await this.deps.db.deleteFrom('eb_deliveries').where('id', 'in', delivered).execute();
+    // A removal lost in a crash only delivers those events again (at least once, as on AWS): no need to wait for the disk.
+    if (delivered.length > 0) await withoutWaitingForDisk(this.deps, (db) => db.deleteFrom('eb_deliveries').where('id', 'in', delivered).execute());
     const replaying = await advanceReplays(this.deps);
     if (this.deps.now() - this.lastRetentionSweep >= this.timing.retentionSweepIntervalMs) {
       this.lastRetentionSweep = this.deps.now();
@@ -155,13 +157,16 @@ export class DeliveryWorker {
       .execute();
     if (due.length === 0) return [];
     // One statement (one commit) leases the whole batch; rows another broker process leased meanwhile are not returned.
-    const leased = await this.deps.db
-      .updateTable('eb_deliveries')
-      .set({ lease_until_ms: now + this.timing.leaseMs })
-      .where('id', 'in', due.map((row) => row.id))
-      .where('lease_until_ms', '<=', now)
-      .returning('id')
-      .execute();
+    // A lease only keeps live workers apart: one lost in a crash costs nothing, so it does not wait for the disk.
+    const leased = await withoutWaitingForDisk(this.deps, (db) =>
+      db
+        .updateTable('eb_deliveries')
+        .set({ lease_until_ms: now + this.timing.leaseMs })
+        .where('id', 'in', due.map((row) => row.id))
+        .where('lease_until_ms', '<=', now)
+        .returning('id')
+        .execute(),
+    );
     const ids = new Set(leased.map((row) => row.id));
     return due.filter((row) => ids.has(row.id));
   }

@@ -78,6 +78,7 @@ export function createEventBridge(ctx: BrokerContext & { queues: QueueDelivery }
 
   const deps: Deps = {
     db: ctx.db as Kysely<EventBridgeSchema>,
+    dialect: ctx.dialect,
     accountId: ctx.accountId,
     region: ctx.region,
     log,
