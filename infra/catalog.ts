@@ -46,6 +46,13 @@ export interface ServiceSpec {
   sends: string[];
   /** Puts events on the bus (outbox relay, operations alerts). */
   putsEvents: boolean;
+  /**
+   * Operates the messaging on an operator's behalf (the gateway's admin API):
+   * reads every queue's attributes, browses, redrives and deletes dead letters,
+   * sends redriven messages back to their source queues, and replays the bus
+   * archive. Its code takes the queue names from the topology file, not literals.
+   */
+  operatesMessaging?: boolean;
   /** Runs a transactional outbox relay (publishes outbox_* metrics). */
   outbox: boolean;
   /** Names it calls, as discovery/resolver.ts knows them (e.g. user-service.paypal.local). */
@@ -186,15 +193,19 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'gateway',
     consumes: [],
     sends: [],
-    putsEvents: false,
+    // Operator actions are recorded as `Operator action` events before they are carried out.
+    putsEvents: true,
+    operatesMessaging: true,
     outbox: false,
     calls: [
-      'user-service.paypal.local',
-      'wallet-service.paypal.local',
-      'wallet-graphql.paypal.local',
-      'payment-service.paypal.local',
-      'transaction-service.paypal.local',
+      'audit-service.paypal.local',
       'notification-service.paypal.local',
+      'payment-service.paypal.local',
+      'schema-registry.paypal.local',
+      'transaction-service.paypal.local',
+      'user-service.paypal.local',
+      'wallet-graphql.paypal.local',
+      'wallet-service.paypal.local',
     ],
     settings: { GATEWAY_ROUTING_FILE: `/app/${GATEWAY_AWS_ROUTING_FILE}` },
     secretSettings: { GATEWAY_JWT_SECRET: 'gatewayJwt' },

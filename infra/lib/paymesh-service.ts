@@ -167,7 +167,26 @@ export class PayMeshService extends Construct {
     for (const name of this.spec.consumes) messaging.queue(name).grantConsumeMessages(role);
     for (const name of this.spec.sends) messaging.queue(name).grantSendMessages(role);
     if (this.spec.putsEvents) messaging.bus.grantPutEventsTo(role);
+    if (this.spec.operatesMessaging) grantMessagingOperations(messaging, role);
   }
+}
+
+/** What the admin API needs to show queues, handle dead letters and replay events; still nothing beyond PayMesh's own queues and bus. */
+function grantMessagingOperations(messaging: Messaging, role: iam.IRole): void {
+  for (const queue of messaging.queues.values()) queue.grant(role, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+  for (const [, { queue, serves }] of messaging.deadLetterQueues) {
+    queue.grantConsumeMessages(role);
+    queue.grant(role, 'sqs:ChangeMessageVisibility');
+    const source = messaging.queues.get(serves);
+    if (source) source.grantSendMessages(role);
+  }
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['events:StartReplay', 'events:DescribeReplay', 'events:ListReplays', 'events:CancelReplay', 'events:DescribeArchive'],
+      resources: [messaging.archive.archiveArn, `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:replay/*`],
+    }),
+  );
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:ListRules', 'events:DescribeEventBus'], resources: [messaging.bus.eventBusArn] }));
 }
 
 export function retentionDays(days: number): logs.RetentionDays {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import { loadTopology } from '../../contracts/topology.ts';
 import { DISCOVERY_NAMESPACE, listenerFor, SERVICES } from '../catalog.ts';
 import { actionsOf, queueNamesById, refId, resourcesOf, resourcesOfType, synthesize, taskDefinitionOf, taskRoleStatements, type Statement } from './support.ts';
 
@@ -91,15 +92,24 @@ test('services are found under the seed\'s names in paypal.local', () => {
   }
 });
 
+// The operator role (the gateway's admin API) handles every dead letter and sends redrives back to their source queues.
+const topology = loadTopology();
+const deadLetterQueues = [...topology.queues.map((q) => q.deadLetter.name), topology.eventTargets.deadLetterQueue].sort();
+const sourceQueues = topology.queues.map((q) => q.name).sort();
+const REPLAY_ACTIONS = ['events:StartReplay', 'events:DescribeReplay', 'events:ListReplays', 'events:CancelReplay', 'events:DescribeArchive', 'events:ListRules', 'events:DescribeEventBus'];
+
 test('each service may receive from and send to only its own queues, and put events only on the bus', () => {
   for (const spec of SERVICES) {
     const statements = taskRoleStatements(dev.json, spec.name);
-    assert.deepEqual(queuesReached(statements, 'sqs:ReceiveMessage'), [...spec.consumes].sort(), `${spec.name} receives`);
-    assert.deepEqual(queuesReached(statements, 'sqs:DeleteMessage'), [...spec.consumes].sort(), `${spec.name} deletes`);
-    assert.deepEqual(queuesReached(statements, 'sqs:SendMessage'), [...spec.sends].sort(), `${spec.name} sends`);
-    const putEvents = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+    const receives = spec.operatesMessaging ? [...new Set([...spec.consumes, ...deadLetterQueues])] : spec.consumes;
+    const sends = spec.operatesMessaging ? [...new Set([...spec.sends, ...sourceQueues])] : spec.sends;
+    assert.deepEqual(queuesReached(statements, 'sqs:ReceiveMessage'), [...receives].sort(), `${spec.name} receives`);
+    assert.deepEqual(queuesReached(statements, 'sqs:DeleteMessage'), [...receives].sort(), `${spec.name} deletes`);
+    assert.deepEqual(queuesReached(statements, 'sqs:SendMessage'), [...sends].sort(), `${spec.name} sends`);
+    const putEvents = statements.filter((s) => actionsOf(s).includes('events:PutEvents'));
     assert.deepEqual(putEvents.flatMap(resourcesOf).map(refId), spec.putsEvents ? [busId] : [], `${spec.name} puts events`);
-    assert.deepEqual([...new Set(putEvents.flatMap(actionsOf))], spec.putsEvents ? ['events:PutEvents'] : []);
+    const eventActions = [...new Set(statements.flatMap(actionsOf).filter((a) => a.startsWith('events:')))].sort();
+    assert.deepEqual(eventActions, [...(spec.putsEvents ? ['events:PutEvents'] : []), ...(spec.operatesMessaging ? REPLAY_ACTIONS : [])].sort(), `${spec.name}'s EventBridge actions`);
     for (const statement of statements) {
       assert.ok(!resourcesOf(statement).includes('*') || actionsOf(statement).every((a) => !a.startsWith('sqs:') && !a.startsWith('events:')), `${spec.name}: no wildcard messaging grant`);
     }
@@ -114,9 +124,10 @@ test('a service cannot send to another service\'s queue', () => {
     assert.ok(!queuesReached(payment, 'sqs:SendMessage').includes(foreign), `payment cannot send to ${foreign}`);
     assert.ok(!queuesReached(payment, 'sqs:ReceiveMessage').includes(foreign), `payment cannot read ${foreign}`);
   }
+  // The gateway reads dead letters only (for operators), and sends only redrives back to their source queues.
   const gateway = taskRoleStatements(dev.json, 'gateway');
-  assert.deepEqual(queuesReached(gateway, 'sqs:SendMessage'), []);
-  assert.deepEqual(queuesReached(gateway, 'sqs:ReceiveMessage'), []);
+  assert.deepEqual(queuesReached(gateway, 'sqs:ReceiveMessage'), deadLetterQueues);
+  assert.deepEqual(queuesReached(gateway, 'sqs:SendMessage'), sourceQueues);
 });
 
 test('a listener accepts connections only from the services that call it', () => {
@@ -134,7 +145,7 @@ test('a listener accepts connections only from the services that call it', () =>
   assert.deepEqual(callersOf('wallet', 50051), ['gateway', 'payment', 'payment-v2']);
   assert.deepEqual(callersOf('wallet', 8007), ['gateway']);
   assert.deepEqual(callersOf('user', 8000), ['gateway', 'payment', 'payment-v2']);
-  assert.deepEqual(callersOf('audit', 8000), []);
+  assert.deepEqual(callersOf('audit', 8000), ['gateway']);
   assert.deepEqual(callersOf('payment', 8000), ['169.254.171.0/24']);
   const [albGroup] = resourcesOfType(dev.json, 'AWS::ElasticLoadBalancingV2::LoadBalancer').map(([, r]) => refId(r.Properties.SecurityGroups[0]));
   assert.deepEqual(callersOf('gateway', 8080), [albGroup]);
