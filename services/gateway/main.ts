@@ -21,6 +21,7 @@ import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
 import { adminDepsFromEnv } from './routes/admin-deps.ts';
 import { WeightedRouter } from './weighted-router.ts';
+import { stopOnSignals } from '../../core/lifecycle.ts';
 
 // The gateway keeps recent traces (its own spans, and the other services' through its OTLP receiver).
 const traces = traceStoreFromEnv();
@@ -83,16 +84,4 @@ const address = await app.listen({ host: config.host, port: config.port });
 live.start();
 log.info({ address }, `gateway listening on ${address}`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    live.stop();
-    await app.close();
-    wallets.close();
-    await database.close();
-    await tracing.shutdown();
-    process.exit(0);
-  });
-}
+stopOnSignals(log, [() => live.stop(), () => app.close(), () => wallets.close(), () => database.close(), () => tracing.shutdown()]);

@@ -5,6 +5,7 @@ import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { startPaymentService } from './app.ts';
 import { paymentConfigFromEnv } from './config.ts';
+import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const config = paymentConfigFromEnv();
 const tracing = initTracing('payment', { version: config.version });
@@ -21,17 +22,4 @@ const service = await startPaymentService({
 });
 log.info({ address: service.address, version: config.version }, `payment service ${config.version} listening on ${service.address}`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    service.stop().then(() => tracing.shutdown()).then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'payment shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(log, [() => service.stop(), () => tracing.shutdown()]);

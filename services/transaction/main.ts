@@ -3,6 +3,7 @@ import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { startTransactionService, transactionConfigFromEnv } from './app.ts';
+import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const tracing = initTracing('transaction');
 const log = createLogger('transaction');
@@ -10,11 +11,4 @@ setDefaultLabels({ service: 'transaction' });
 const service = await startTransactionService(transactionConfigFromEnv(), log, messagingConfigFromEnv());
 log.info({ address: service.address }, `transaction service listening on ${service.address}`);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    service.stop().then(() => tracing.shutdown()).then(() => process.exit(0), () => process.exit(1));
-  });
-}
+stopOnSignals(log, [() => service.stop(), () => tracing.shutdown()]);

@@ -7,6 +7,7 @@ import { initTracing } from '../../observability/tracing.ts';
 import { walletConfigFromEnv } from './config.ts';
 import { startWalletService } from './app.ts';
 import { userEventsHandler } from './user-events.ts';
+import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const tracing = initTracing('wallet');
 const log = createLogger('wallet');
@@ -22,21 +23,4 @@ log.info(
 const sqs = config.consumers ? createSqsClient(messagingConfigFromEnv()) : undefined;
 const userEvents = sqs && consumeWhenReady({ sqs, directory: new QueueDirectory(sqs), queue: 'wallet-events', handler: userEventsHandler(service.ledger, log), log });
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'wallet shutting down');
-    Promise.resolve(userEvents?.stop())
-      .then(() => service.stop())
-      .then(() => tracing.shutdown())
-      .then(
-      () => process.exit(0),
-      (err) => {
-        log.error({ err }, 'wallet shutdown failed');
-        process.exit(1);
-      },
-    );
-  });
-}
+stopOnSignals(log, [() => userEvents?.stop(), () => service.stop(), () => tracing.shutdown()]);
