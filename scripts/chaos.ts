@@ -18,6 +18,7 @@
  *   --seed <n>            default: random, printed
  *   --drain-timeout <s>   how long the flow may take to settle afterwards (default 240)
  *   --users <n>           default 6
+ *   --hold-ttl <s>        how long a reservation holds funds (default the platform's 900; 10 makes holds expire under stalled sagas)
  *   --clients <n>         concurrent payment senders (default 6)
  *   --postgres[=url]      run every service on PostgreSQL (a fresh schema set)
  *   --keep-data           keep the platform's data directory for inspection
@@ -41,6 +42,8 @@ export interface ChaosOptions {
   users: number;
   clients: number;
   database: DatabaseChoice;
+  /** Seconds a reservation holds funds (PAYMENT_HOLD_TTL_SECONDS, at least 10): short, and holds expire under sagas stalled by an outage. */
+  holdTtlSeconds?: number;
   /** Services killed first, in this order (e.g. the broker and the wallet, so a short run surely hits them); the rest at random. */
   firstVictims?: string[];
   keepData?: boolean;
@@ -136,6 +139,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     PAYMENT_SAGA_STEP_TIMEOUT_SECONDS: '20',
     PAYMENT_SAGA_SWEEP_INTERVAL_MS: '1000',
     PAYMENT_DLQ_SWEEP_INTERVAL_MS: '2000',
+    ...(options.holdTtlSeconds ? { PAYMENT_HOLD_TTL_SECONDS: String(options.holdTtlSeconds) } : {}),
   };
   // The gateway's breakers try a dead dependency again after 2 s rather than the seed's 30 s: a restarted
   // service is back in seconds here, and the clients' retries should find it rather than an open breaker.
@@ -587,6 +591,14 @@ async function check(platform: Platform, sqs: SQSClient, accepted: AcceptedPayme
   const notAudited = published.filter((id) => !audited.has(id));
   if (notAudited.length > 0 && deadLetters.length === 0) violations.push(`${notAudited.length} published payment events never reached the audit log (e.g. ${notAudited[0]})`);
   for (const [eventId, n] of audited) if (n > 1) violations.push(`event ${eventId} is in the audit log ${n} times`);
+  // Each ended payment was told to its users: the sender and receiver of a completed one, the sender of a failed one.
+  const told = await withDatabase<any, Set<string>>(platform, 'notification', async ({ db }) =>
+    new Set((await db.selectFrom('notifications').select(['payment_id', 'kind']).where('payment_id', 'is not', null).execute()).map((n: { payment_id: string; kind: string }) => `${n.payment_id}/${n.kind}`)),
+  );
+  for (const p of allPayments) {
+    const kinds = p.status === 'completed' ? ['payment_sent', 'payment_received'] : p.status === 'failed' ? ['payment_failed'] : [];
+    for (const kind of kinds) if (!told.has(`${p.id}/${kind}`) && !deadLettered.has(p.id)) violations.push(`payment ${p.id} ${p.status}, but no ${kind} notification was stored`);
+  }
   const verified = await fetch(`${platform.url('audit')}/audit/verify`)
     .then((r) => r.json() as Promise<{ ok?: boolean }>)
     .catch((err: Error) => ({ ok: false, error: err.message }));
@@ -636,6 +648,7 @@ if (import.meta.main) {
     durationSeconds: numberArg(argv, '--duration', 60),
     drainTimeoutSeconds: numberArg(argv, '--drain-timeout', 240),
     users: numberArg(argv, '--users', 6),
+    holdTtlSeconds: numberArg(argv, '--hold-ttl', 0) || undefined,
     clients: numberArg(argv, '--clients', 6),
     database: databaseChoiceFromArgs(argv, 'chaos'),
     keepData: argv.includes('--keep-data'),
