@@ -10,10 +10,11 @@
  * processed or sitting in a dead-letter queue. It prints a timeline of what it
  * did and the verdict, and exits non-zero on any violation.
  *
- * The seed fixes the schedule (which service dies when, for how long) and the
- * payments (who pays whom, how much, when); the interleavings with the
- * services' own timing are not reproducible, so a failing seed is a strong
- * hint rather than a guaranteed replay. Options:
+ * The seed fixes the schedule (which service dies, after which pause, for how
+ * long) and each client's payments (who pays whom, how much); how these
+ * interleave with the services' own timing (restarts take as long as they
+ * take) is not reproducible, so a failing seed is a strong hint rather than
+ * a guaranteed replay. Options:
  *   --duration <s>        chaos time (default 60)
  *   --seed <n>            default: random, printed
  *   --drain-timeout <s>   how long the flow may take to settle afterwards (default 240)
@@ -122,8 +123,9 @@ type MoneyIn = Map<string, bigint>;
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const log = options.log ?? (() => {});
-  const random = seededRandom(options.seed);
-  const between = (min: number, max: number) => min + random() * (max - min);
+  // Separate streams, so the kill schedule and each client's payments do not depend on how the others interleave.
+  const schedule = seededRandom(options.seed);
+  const between = (min: number, max: number) => min + schedule() * (max - min);
   const timeline: TimelineEntry[] = [];
   const violations: string[] = [];
   let chaosStart = performance.now();
@@ -158,7 +160,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let deadLetters: ChaosReport['deadLetters'] = [];
   let drainSeconds = 0;
   try {
-    const { users, moneyIn } = await setUpUsers(platform, options.users, random);
+    const { users, moneyIn } = await setUpUsers(platform, options.users, seededRandom(options.seed + 1));
     log(`${users.length} users funded: ${[...moneyIn].map(([c, m]) => `${formatMinor(m)} ${c}`).join(', ')}`);
 
     chaosStart = performance.now();
@@ -167,7 +169,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     // The load: each client sends a payment, then another after a short pause, never waiting for the saga.
     let sending = true;
-    const clients = Array.from({ length: options.clients }, async () => {
+    const clients = Array.from({ length: options.clients }, async (_, index) => {
+      const random = seededRandom(options.seed * 31 + 1000 + index);
       while (sending) {
         const sender = users[Math.floor(random() * users.length)]!;
         const others = users.filter((u) => u !== sender);
@@ -175,7 +178,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         const currency = sender.currencies[Math.floor(random() * sender.currencies.length)]!;
         // Mostly small amounts; now and then more than the sender has, so some sagas fail and compensate.
         const amountMinor = BigInt(random() < 0.1 ? 200_000 + Math.floor(random() * 200_000) : 1 + Math.floor(random() * 2_000));
-        const pause = between(20, 250);
+        const pause = 20 + random() * 230;
         payments.attempted++;
         const outcome = await sendPayment(platform.url('gateway'), sender, receiver, amountMinor, currency, () => payments.clientRetries++, () => payments.inProgressAnswers++);
         if (outcome.kind === 'accepted') {
@@ -195,14 +198,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     // Restarts run in the background, so outages overlap (at most MAX_DOWN services down at once).
     // The deck is drawn from its end: the first victims go last in.
     let deck: string[] = [...VICTIMS.filter((v) => !options.firstVictims?.includes(v))];
-    deck = [...shuffle(deck, random), ...[...(options.firstVictims ?? [])].reverse()];
+    deck = [...shuffle(deck, schedule), ...[...(options.firstVictims ?? [])].reverse()];
     const down = new Set<string>();
     const restarts: Array<Promise<void>> = [];
     while (performance.now() < chaosEnd) {
       await sleep(between(500, 3000));
       if (performance.now() >= chaosEnd) break;
       if (down.size >= MAX_DOWN) continue;
-      if (deck.length === 0) deck = shuffle([...VICTIMS], random);
+      if (deck.length === 0) deck = shuffle([...VICTIMS], schedule);
       const index = deck.findLastIndex((name) => !down.has(name));
       if (index < 0) continue;
       const [victim] = deck.splice(index, 1) as [string];
@@ -225,7 +228,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await Promise.all(clients);
     note(`clients done: ${payments.accepted} accepted, ${payments.refused} refused, ${payments.abandoned} abandoned`);
 
-    const drained = await drain(platform, sqs, accepted, options.drainTimeoutSeconds * 1000, log);
+    const drained = await drain(platform, sqs, options.drainTimeoutSeconds * 1000, log);
     drainSeconds = drained.seconds;
     note(drained.settled ? `flow drained in ${drained.seconds.toFixed(1)} s` : `flow did NOT drain within ${options.drainTimeoutSeconds} s: ${drained.waitingFor}`);
     if (!drained.settled) violations.push(`the flow did not drain within ${options.drainTimeoutSeconds} s: ${drained.waitingFor}`);
@@ -403,7 +406,7 @@ async function unsentOutbox(platform: Platform): Promise<Record<string, number>>
  * terminal, every outbox is sent, the broker has no event deliveries pending
  * and every main queue is empty (in flight and delayed included).
  */
-async function drain(platform: Platform, sqs: SQSClient, accepted: AcceptedPayment[], timeoutMs: number, log: (line: string) => void) {
+async function drain(platform: Platform, sqs: SQSClient, timeoutMs: number, log: (line: string) => void) {
   const started = performance.now();
   let waitingFor = '';
   let lastReport = 0;
