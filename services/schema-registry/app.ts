@@ -41,7 +41,7 @@ const BODY_LIMIT_BYTES = 1024 * 1024;
 /** Builds the registry app on an open database; nothing listens yet (tests use `inject`). */
 export async function buildSchemaRegistry(database: Database<RegistrySchema>, log: Logger): Promise<{ app: FastifyInstance; store: SchemaStore }> {
   await migrateToLatest(database.db, registryMigrations);
-  const store = new SchemaStore(database.db);
+  const store = new SchemaStore(database);
   const app = createHttpApp({ log, bodyLimitBytes: BODY_LIMIT_BYTES, ready: async () => void (await sql`select 1`.execute(database.db)) });
   await registryRoutes(app, store);
   return { app, store };

@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
-import { isUniqueViolation } from '../../storage/database.ts';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { isUniqueViolation, type Database } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { DEFAULT_LEVEL, isCompatible, isLevel, LEVELS, parseSchema, type Level, type ParsedSchema } from './compatibility.ts';
 import { RegistryError, schemaNotFound, subjectNotFound, versionNotFound } from './errors.ts';
@@ -24,9 +24,11 @@ const REGISTER_ATTEMPTS = 5;
  */
 export class SchemaStore {
   private readonly db: Kysely<RegistrySchema>;
+  private readonly dialect: Database<RegistrySchema>['dialect'];
 
-  constructor(db: Kysely<RegistrySchema>) {
-    this.db = db;
+  constructor(database: Pick<Database<RegistrySchema>, 'db' | 'dialect'>) {
+    this.db = database.db;
+    this.dialect = database.dialect;
   }
 
   /** Registers a schema under a subject, or returns the id and version it already has there. */
@@ -43,6 +45,9 @@ export class SchemaStore {
   }
 
   private async registerIn(trx: Transaction<RegistrySchema>, subject: string, parsed: ParsedSchema): Promise<{ id: number; version: number }> {
+    // Registrations are rare and each takes the next id: on PostgreSQL they queue behind one lock (held until
+    // commit, across registry replicas too) rather than race and retry; SQLite runs one write transaction at a time.
+    if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext('paymesh.schema-registry.register'))`.execute(trx);
     const versions = await this.versionRows(trx, subject);
     const same = versions.find((v) => v.fingerprint === parsed.fingerprint);
     if (same) return { id: Number(same.schema_id), version: Number(same.version) };
