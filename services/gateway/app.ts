@@ -2,6 +2,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import swagger from '@fastify/swagger';
 import { registry } from '../../observability/metrics.ts';
 import { instrumentHttpServer } from '../../observability/http.ts';
+import { authenticateBeforeInput } from './auth.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerGraphQL } from './graphql.ts';
 import { coerceQueryParameters, installGatewayProblems } from './problems.ts';
@@ -44,6 +45,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   await registerRateLimits(app, deps.tokens, deps.rateLimits);
+  authenticateBeforeInput(app, deps.tokens);
 
   accountRoutes(app, deps);
   walletRoutes(app, deps);

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import { notFound, unauthenticated } from '../../core/errors.ts';
 
@@ -45,13 +45,37 @@ export class TokenIssuer {
     }
   }
 
-  /** The caller behind a request's `Authorization: Bearer` header. */
-  async authenticate(request: FastifyRequest): Promise<Caller> {
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw unauthenticated('INVALID_TOKEN', 'send an access token: Authorization: Bearer <token>');
-    return this.verify(match[1]!);
+  /** The caller behind a request's `Authorization: Bearer` header, verified once per request. */
+  authenticate(request: FastifyRequest): Promise<Caller> {
+    let caller = verifiedCallers.get(request);
+    if (!caller) {
+      const header = request.headers.authorization;
+      const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+      caller = match ? this.verify(match[1]!) : Promise.reject(unauthenticated('INVALID_TOKEN', 'send an access token: Authorization: Bearer <token>'));
+      // The rate limiter, the route's first hook and its handler all ask; the signature is checked once.
+      verifiedCallers.set(request, caller);
+    }
+    return caller;
   }
+}
+
+const verifiedCallers = new WeakMap<FastifyRequest, Promise<Caller>>();
+
+/**
+ * Every /v1 route except those whose schema declares `security: []` (sign-up,
+ * login) checks the token first, before its input is validated: a caller
+ * without a valid token gets 401, and learns nothing about the route's rules
+ * from a 400. Handlers still ask `tokens.authenticate` for the caller.
+ */
+export function authenticateBeforeInput(app: FastifyInstance, tokens: TokenIssuer): void {
+  const check: onRequestHookHandler = async (request) => {
+    await tokens.authenticate(request);
+  };
+  app.addHook('onRoute', (route) => {
+    const isPublic = (route.schema as { security?: unknown[] } | undefined)?.security?.length === 0;
+    if (!route.url.startsWith('/v1/') || isPublic) return;
+    route.onRequest = [...[route.onRequest ?? []].flat(), check];
+  });
 }
 
 /**

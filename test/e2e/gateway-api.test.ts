@@ -117,6 +117,20 @@ describe('the public API over the running platform', () => {
       assertProblem(await new ApiClient(gateway).get('/v1/wallets'), 401, { code: 'INVALID_TOKEN' }, 'no token');
       assertProblem(await new ApiClient(gateway).request('GET', '/v1/wallets', undefined, { authorization: 'Basic dXNlcjpwYXNz' }), 401, { code: 'INVALID_TOKEN' }, 'basic auth');
     });
+
+    test('the token is checked before the input: without one, a malformed or key-less money move is 401, not a 400 about its fields', async () => {
+      const anonymous = new ApiClient(gateway);
+      assertProblem(await anonymous.request('POST', '/v1/payments', { amount: 12 }), 401, { code: 'INVALID_TOKEN' }, 'payment without a key or a valid body');
+      assertProblem(await anonymous.post('/v1/payments', { amount: '1.00', currency: 'USD', receiver_id: 'x' }), 401, { code: 'INVALID_TOKEN' }, 'payment with a key');
+      assertProblem(await anonymous.request('POST', '/v1/wallets', { currency: 'EUR' }), 401, { code: 'INVALID_TOKEN' }, 'wallet without a key');
+      assertProblem(await anonymous.get('/v1/transactions?limit=nonsense'), 401, { code: 'INVALID_TOKEN' }, 'a bad query');
+      // Sign-up and login are the public operations, and the OpenAPI document says so.
+      assertProblem(await anonymous.request('POST', '/v1/users', { email: 'nope' }), 400, { code: 'VALIDATION_FAILED' }, 'sign-up validates without a token');
+      const document = (await anonymous.get('/openapi.json')).body;
+      assert.deepEqual(document.paths['/v1/users'].post.security, []);
+      assert.deepEqual(document.paths['/v1/sessions'].post.security, []);
+      assert.equal(document.paths['/v1/payments'].post.security, undefined, 'the rest inherit the bearer requirement');
+    });
   });
 
   describe('authorization: another user’s data and money are unreachable', () => {

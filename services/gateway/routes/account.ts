@@ -12,6 +12,7 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       schema: {
         tags: ['account'],
         summary: 'Sign up',
+        security: [],
         body: {
           type: 'object',
           additionalProperties: false,
@@ -49,6 +50,7 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       schema: {
         tags: ['account'],
         summary: 'Log in: exchange email and password for a short-lived access token',
+        security: [],
         body: {
           type: 'object',
           additionalProperties: false,
