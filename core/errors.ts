@@ -17,13 +17,16 @@ export class PayMeshError extends Error {
   readonly kind: ErrorKind;
   readonly code: string;
   readonly field: string | undefined;
+  /** For `unavailable`: when trying again makes sense (HTTP answers carry it as Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
 
-  constructor(kind: ErrorKind, code: string, message: string, field?: string) {
+  constructor(kind: ErrorKind, code: string, message: string, field?: string, options: { retryAfterSeconds?: number } = {}) {
     super(message);
     this.name = 'PayMeshError';
     this.kind = kind;
     this.code = code;
     this.field = field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }
 

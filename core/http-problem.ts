@@ -50,7 +50,10 @@ export function installProblemHandler(app: FastifyInstance, refine?: (err: Fasti
     const refined = refine?.(err, request);
     if (refined) return sendProblem(reply, refined);
     const problem = problemFor(err);
-    if (problem) return sendProblem(reply, problem);
+    if (problem) {
+      if (isPayMeshError(err) && err.retryAfterSeconds !== undefined) reply.header('retry-after', String(err.retryAfterSeconds));
+      return sendProblem(reply, problem);
+    }
     if (err.validation) {
       const first = err.validation[0];
       const path = first?.instancePath?.replace(/^\//, '').replace(/\//g, '.') || '';

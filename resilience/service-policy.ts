@@ -129,7 +129,10 @@ export class ServicePolicy {
       return await policy.execute(({ signal }) => call(signal));
     } catch (err) {
       if (err instanceof BrokenCircuitError) {
-        throw new PayMeshError('unavailable', 'SERVICE_UNAVAILABLE', `${this.target} is unavailable (circuit breaker open); try again shortly`);
+        // The breaker lets a trial call through at halfOpenAt: that is when a retry can succeed.
+        const halfOpenAt = this.lastChange.getTime() + this.halfOpenAfterMs;
+        const retryAfterSeconds = Math.max(1, Math.ceil((halfOpenAt - Date.now()) / 1000));
+        throw new PayMeshError('unavailable', 'SERVICE_UNAVAILABLE', `${this.target} is unavailable (circuit breaker open); try again in ${retryAfterSeconds} s`, undefined, { retryAfterSeconds });
       }
       if (err instanceof TaskCancelledError) {
         throw new PayMeshError('unavailable', 'SERVICE_TIMEOUT', `${this.target} did not answer within ${this.timeoutMs} ms`);

@@ -92,7 +92,9 @@ describe('the gateway under failure and load', () => {
     for (const [method, path, body] of [['GET', '/v1/me', undefined], ['POST', '/v1/payment-methods', card], ['GET', '/v1/payment-methods', undefined]] as const) {
       const fast = await alice.client.request(method, path, body);
       assertProblem(fast, 503, { code: 'SERVICE_UNAVAILABLE' }, `${method} ${path}`);
-      assert.match(fast.body.detail, /user-service is unavailable \(circuit breaker open\)/);
+      assert.match(fast.body.detail, /user-service is unavailable \(circuit breaker open\); try again in [1-4] s/);
+      const retryAfter = Number(fast.headers.get('retry-after'));
+      assert.ok(retryAfter >= 1 && retryAfter <= 4, `Retry-After says when the breaker lets a trial call through (${fast.headers.get('retry-after')})`);
     }
     // Other dependencies have their own breakers: wallets still answer.
     assert.equal((await alice.client.get('/v1/wallets')).status, 200);
