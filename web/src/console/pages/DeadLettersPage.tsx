@@ -38,9 +38,10 @@ export function DeadLettersPage({ queue }: { queue: string }) {
         message_ids: ids,
         ...(action === 'delete' ? { confirm: true } : {}),
       });
-      setResult(outcome(done));
       setSelected(new Set());
+      // The list shows the outcome before the message about it does.
       await view.refresh();
+      setResult(outcome(done));
     } catch (err) {
       setResult({ kind: 'error', text: problemMessage(err instanceof ApiProblem ? err : ApiProblem.network()) });
     } finally {
