@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pino from 'pino';
-import { invalidArgument } from '../core/errors.ts';
+import { invalidArgument, PayMeshError } from '../core/errors.ts';
 import { startTestBroker } from '../test/support/broker.ts';
 import { messagingConfigFromEnv } from './aws.ts';
 import { startQueueConsumer, type ReceivedMessage } from './queue-consumer.ts';
@@ -137,6 +137,29 @@ test('a message whose handler keeps failing is retried, then moved to the dead-l
   assert.equal(dead.Messages?.length, 1);
   assert.equal(dead.Messages![0]!.MessageAttributes!.message_id!.StringValue, id, 'the same message, attributes and all');
   assert.deepEqual(attempts.slice(0, 3), [1, 2, 3]);
+});
+
+test("a message refused by an open breaker comes back when the breaker lets a call through, not after the shorter backoff", async (t) => {
+  const { sqs } = await startTestBroker(t);
+  const queues = new QueuePublisher(sqs, new QueueDirectory(sqs));
+  const { name, url } = await queuePair(sqs, { maxReceiveCount: 5 });
+  const attempts: number[] = [];
+  const consumer = startQueueConsumer({
+    sqs,
+    queueUrl: url,
+    log,
+    waitTimeSeconds: 1,
+    retryDelaySeconds: () => 0,
+    handler: async () => {
+      attempts.push(Date.now());
+      if (attempts.length === 1) throw new PayMeshError('unavailable', 'SERVICE_UNAVAILABLE', 'wallet-service is unavailable (circuit breaker open)', undefined, { retryAfterSeconds: 2 });
+    },
+  });
+  t.after(() => consumer.stop());
+  await queues.send(name, { body: '{}', eventType: 'test' });
+
+  await until(() => attempts.length >= 2);
+  assert.ok(attempts[1]! - attempts[0]! >= 1900, `handed out again after ${attempts[1]! - attempts[0]!} ms, not before the breaker's 2 s`);
 });
 
 test('an invalid message is dead-lettered without the backoff meant for outages', async (t) => {

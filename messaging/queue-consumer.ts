@@ -151,14 +151,16 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
         const outcomes = await Promise.all(
           messages.map((message) =>
             handleTraced(message).then(
-              () => ({ message, failed: false, permanent: false }),
-              (err: unknown) => ({ message, failed: true, permanent: isPermanent(err) }),
+              () => ({ message, failed: false, permanent: false, retryAfterSeconds: 0 }),
+              (err: unknown) => ({ message, failed: true, permanent: isPermanent(err), retryAfterSeconds: retryAfterOf(err) }),
             ),
           ),
         );
         const failed = outcomes.filter((o) => o.failed);
-        // A message that can never succeed comes back at once (the redrive policy dead-letters it in seconds), others after a backoff.
-        if (failed.length > 0) await retryLater(failed.map((o) => ({ message: o.message, delaySeconds: o.permanent ? 0 : retryDelay(receiveCountOf(o.message)) })));
+        // A message that can never succeed comes back at once (the redrive policy dead-letters it in seconds), others after a
+        // backoff; one refused by an open breaker not before the breaker lets a call through, so an outage spends few receives.
+        const delayOf = (o: (typeof failed)[number]) => (o.permanent ? 0 : Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(retryDelay(receiveCountOf(o.message)), o.retryAfterSeconds)));
+        if (failed.length > 0) await retryLater(failed.map((o) => ({ message: o.message, delaySeconds: delayOf(o) })));
         return outcomes.filter((o) => !o.failed).map((o) => o.message);
       },
     });
@@ -181,6 +183,14 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       );
     },
   };
+}
+
+/** SQS's longest visibility timeout is 12 hours. */
+const MAX_RETRY_DELAY_SECONDS = 43_200;
+
+/** When the failure itself says trying again is pointless before some time (an open breaker's Retry-After). */
+function retryAfterOf(err: unknown): number {
+  return isPayMeshError(err) && err.kind === 'unavailable' ? (err.retryAfterSeconds ?? 0) : 0;
 }
 
 function receiveCountOf(message: Message | undefined): number {
