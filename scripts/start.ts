@@ -78,19 +78,49 @@ function readyzUrl(address: string, graphql: unknown): string {
   return `${typeof graphql === 'string' ? graphql : address.startsWith('http') ? address : `http://${address}`}/readyz`;
 }
 
-/** Polls /readyz until it answers 200; false once the process has exited. */
-async function untilReady(url: string, child: ChildProcess): Promise<boolean> {
+/** How long a service started on its own may stay unready before the table lists it anyway, with the reason. */
+const PATIENCE_ALONE_MS = 5000;
+
+/**
+ * Polls /readyz until it answers 200; false once the process has exited.
+ * `onWaiting` hears once, after `patienceMs`, what the service is waiting for
+ * (a gateway started alone is never ready: its dependencies are not running).
+ */
+async function untilReady(url: string, child: ChildProcess, onWaiting?: (reason: string) => void, patienceMs = PATIENCE_ALONE_MS): Promise<boolean> {
+  const since = Date.now();
+  let told = false;
   while (child.exitCode === null && child.signalCode === null && !shuttingDown) {
+    let reason = 'its /readyz does not answer';
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      await response.body?.cancel();
-      if (response.ok) return true;
+      // A readiness check waits for its own dependency checks (seconds when one is down).
+      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (response.ok) {
+        await response.body?.cancel();
+        return true;
+      }
+      reason = notReadyReason(await response.text());
     } catch {
       // not answering yet
+    }
+    if (onWaiting && !told && Date.now() - since >= patienceMs) {
+      told = true;
+      onWaiting(reason);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
+}
+
+/** A /readyz body's failing checks, named: `waiting for user-service, wallet-service`. */
+function notReadyReason(body: string): string {
+  try {
+    const report = JSON.parse(body) as { detail?: string; checks?: Record<string, string> };
+    const failing = Object.entries(report.checks ?? {}).filter(([, result]) => result !== 'ok').map(([name]) => name);
+    if (failing.length > 0) return `waiting for ${failing.join(', ')}`;
+    return report.detail ?? body.slice(0, 200);
+  } catch {
+    return body.slice(0, 200);
+  }
 }
 
 function run(service: ServiceDefinition, attempt = 0) {
@@ -110,12 +140,20 @@ function run(service: ServiceDefinition, attempt = 0) {
           listening = true;
           const address = parsed.address;
           addresses.set(service.name, address.startsWith('http') ? address : `http://${address}`);
-          // Listed once ready (its /readyz answers 200), not merely listening.
-          void untilReady(readyzUrl(address, parsed.graphql), child).then((ready) => {
+          // Listed once ready (its /readyz answers 200), not merely listening. Started on their own (`npm start -- gateway`),
+          // services whose dependencies are not running are listed after a while all the same, saying what they wait for.
+          const waiting = only.length > 0 && !endpoints.has(service.name)
+            ? (reason: string) => {
+                endpoints.set(service.name, `${service.describe(address)}  [not ready: ${reason}]`);
+                void printTable();
+              }
+            : undefined;
+          void untilReady(readyzUrl(address, parsed.graphql), child, waiting).then((ready) => {
             if (!ready) return;
-            const restarted = endpoints.has(service.name);
+            const before = endpoints.get(service.name);
             endpoints.set(service.name, service.describe(address));
-            if (restarted) console.log(`${prefix} restarted: ${endpoints.get(service.name)}  (pid ${child.pid})`);
+            if (before?.includes('[not ready:')) console.log(`${prefix} ready: ${endpoints.get(service.name)}`);
+            else if (before) console.log(`${prefix} restarted: ${endpoints.get(service.name)}  (pid ${child.pid})`);
             void printTable();
           });
         }

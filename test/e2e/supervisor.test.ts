@@ -152,3 +152,20 @@ test('npm run service -- wallet starts the wallet alone', async (t) => {
   assert.equal(await exitsWithin(unknown.child, 20_000), 2);
   assert.ok(unknown.lines.some((l) => /usage: npm run service -- <.*wallet.*>/.test(l)));
 });
+
+test('npm start -- gateway alone is listed after a few seconds, saying which dependencies it waits for', async (t) => {
+  const ports: Record<string, string> = {};
+  for (const name of ['GATEWAY_PORT', 'USER_PORT', 'WALLET_GRPC_PORT', 'WALLET_GRAPHQL_PORT', 'TRANSACTION_PORT', 'NOTIFICATION_PORT', 'PAYMENT_PORT', 'PAYMENT_V2_PORT', 'AUDIT_PORT', 'BROKER_PORT', 'SCHEMA_REGISTRY_PORT']) {
+    ports[name] = String(await freePort());
+  }
+  const supervisor = supervise(t, 'scripts/start.ts', ['gateway'], ports);
+  const table = await supervisor.table();
+  assert.deepEqual([...table.keys()], ['gateway']);
+  const listed = table.get('gateway')!.endpoint;
+  assert.match(listed, new RegExp(`http://127\\.0\\.0\\.1:${ports.GATEWAY_PORT}/v1`));
+  assert.match(listed, /\[not ready: waiting for .*user-service.*\]/, listed);
+  assert.equal((await fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`)).status, 200, 'alive all the same');
+  supervisor.child.kill('SIGINT');
+  assert.equal(await exitsWithin(supervisor.child, 20_000), 0);
+  assert.ok(!alive(table.get('gateway')!.pid));
+});
