@@ -1,10 +1,13 @@
 /**
- * How the services' Prometheus metrics reach CloudWatch: an AWS Distro for
- * OpenTelemetry collector runs beside each HTTP service in its task, scrapes
- * its /metrics, and writes the metrics the alarms need as CloudWatch
- * embedded-metric-format logs (the `awsemf` exporter), which CloudWatch
- * turns into metrics in the `PayMesh` namespace. Only the metrics declared
- * below become CloudWatch metrics; they keep their Prometheus names.
+ * How the services' Prometheus metrics reach CloudWatch and their spans X-Ray:
+ * an AWS Distro for OpenTelemetry collector runs beside each HTTP service in
+ * its task. It scrapes the service's /metrics and writes the metrics the
+ * alarms need as CloudWatch embedded-metric-format logs (the `awsemf`
+ * exporter), which CloudWatch turns into metrics in the `PayMesh` namespace;
+ * only the metrics declared below become CloudWatch metrics, and they keep
+ * their Prometheus names. It also receives the service's spans over OTLP/HTTP
+ * on the task's loopback (COLLECTOR_OTLP_ENDPOINT) and sends them to X-Ray
+ * (the `awsxray` exporter).
  */
 export const METRICS_NAMESPACE = 'PayMesh';
 
@@ -24,6 +27,12 @@ export const METRICS = {
   operationsAlerts: 'operations_alerts_total',
 } as const;
 
+/** Where a service in the task sends its spans (OTEL_EXPORTER_OTLP_ENDPOINT): the collector's OTLP/HTTP receiver, on loopback only. */
+export const COLLECTOR_OTLP_ENDPOINT = 'http://127.0.0.1:4318';
+
+/** The X-Ray calls the `awsxray` exporter makes (X-Ray has no resource-level permissions). */
+export const XRAY_ACTIONS = ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'];
+
 export function collectorConfig(options: { port: number; logGroupName: string }): string {
   // YAML written out by hand: it is short, fixed, and keeps the image free of a YAML library.
   return [
@@ -38,10 +47,18 @@ export function collectorConfig(options: { port: number; logGroupName: string })
     '          metrics_path: /metrics',
     '          static_configs:',
     `            - targets: ['127.0.0.1:${options.port}']`,
+    '  otlp:',
+    '    protocols:',
+    '      http:',
+    `        endpoint: ${new URL(COLLECTOR_OTLP_ENDPOINT).host}`,
     'processors:',
     '  batch:',
     '    timeout: 30s',
+    '  batch/traces:',
+    '    timeout: 1s',
+    '    send_batch_size: 50',
     'exporters:',
+    '  awsxray: {}',
     '  awsemf:',
     `    namespace: ${METRICS_NAMESPACE}`,
     `    log_group_name: '${options.logGroupName}'`,
@@ -63,6 +80,10 @@ export function collectorConfig(options: { port: number; logGroupName: string })
     '      receivers: [prometheus]',
     '      processors: [batch]',
     '      exporters: [awsemf]',
+    '    traces:',
+    '      receivers: [otlp]',
+    '      processors: [batch/traces]',
+    '      exporters: [awsxray]',
     '',
   ].join('\n');
 }

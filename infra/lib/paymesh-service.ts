@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import type { ServiceSpec } from '../catalog.ts';
 import type { EnvironmentSettings } from './environments.ts';
 import type { Messaging } from './messaging.ts';
-import { collectorConfig } from './metrics-collector.ts';
+import { COLLECTOR_OTLP_ENDPOINT, collectorConfig, XRAY_ACTIONS } from './metrics-collector.ts';
 
 export interface PayMeshServiceProps {
   spec: ServiceSpec;
@@ -61,6 +61,13 @@ export class PayMeshService extends Construct {
     });
 
     const main = spec.listeners[0]!;
+    // Every HTTP listener is a createHttpApp with /metrics; the collector beside the service scrapes the first.
+    const metricsListener = spec.listeners.find((l) => l.protocol === 'http');
+    // With a collector in the task, spans go to it (and on to X-Ray) rather than to the gateway's in-memory store,
+    // which the gateway then does not keep: its replicas would each hold a part of every trace.
+    const tracing: Record<string, string> = metricsListener
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: COLLECTOR_OTLP_ENDPOINT, ...(spec.name === 'gateway' ? { GATEWAY_TRACE_STORE_TRACES: '0' } : {}) }
+      : {};
     const listenerSettings: Record<string, string> = {};
     for (const listener of spec.listeners) {
       listenerSettings[listener.hostSetting] = '0.0.0.0';
@@ -78,6 +85,7 @@ export class PayMeshService extends Construct {
         SERVICE_DISCOVERY: 'dns',
         AWS_REGION: Aws.REGION,
         LOG_LEVEL: 'info',
+        ...tracing,
         ...listenerSettings,
         ...spec.settings,
         ...props.database.environment,
@@ -96,8 +104,6 @@ export class PayMeshService extends Construct {
       stopTimeout: Duration.seconds(30),
     });
 
-    // Every HTTP listener is a createHttpApp with /metrics; the collector scrapes the first.
-    const metricsListener = spec.listeners.find((l) => l.protocol === 'http');
     if (metricsListener) {
       this.taskDefinition.addContainer('metrics', {
         containerName: 'metrics-collector',
@@ -105,10 +111,11 @@ export class PayMeshService extends Construct {
         essential: false,
         cpu: environment.tasks.collectorCpu,
         memoryLimitMiB: environment.tasks.collectorMemoryMiB,
-        environment: { AOT_CONFIG_CONTENT: collectorConfig({ port: metricsListener.port, logGroupName: props.metricsLogGroup.logGroupName }) },
+        environment: { AOT_CONFIG_CONTENT: collectorConfig({ port: metricsListener.port, logGroupName: props.metricsLogGroup.logGroupName }), AWS_REGION: Aws.REGION },
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'metrics-collector' }),
       });
       props.metricsLogGroup.grantWrite(this.taskDefinition.taskRole);
+      this.taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: XRAY_ACTIONS, resources: ['*'] }));
     }
 
     this.grantMessaging(messaging, this.taskDefinition.taskRole);

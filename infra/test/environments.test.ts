@@ -5,9 +5,9 @@ import { after, test } from 'node:test';
 import { loadTopology } from '../../contracts/topology.ts';
 import { SERVICES } from '../catalog.ts';
 import { ENVIRONMENTS } from '../lib/environments.ts';
-import { METRICS, METRICS_NAMESPACE } from '../lib/metrics-collector.ts';
+import { COLLECTOR_OTLP_ENDPOINT, METRICS, METRICS_NAMESPACE, XRAY_ACTIONS } from '../lib/metrics-collector.ts';
 import { REPO_ROOT } from '../lib/paymesh-stack.ts';
-import { refId, resourcesOfType, synthesize, taskDefinitionOf, type Synthesized } from './support.ts';
+import { actionsOf, refId, resourcesOf, resourcesOfType, synthesize, taskDefinitionOf, taskRoleStatements, type Synthesized } from './support.ts';
 
 const dev = synthesize('dev');
 const prod = synthesize('prod');
@@ -122,4 +122,27 @@ test('a metrics collector beside each HTTP service sends those metrics to CloudW
     assert.ok(config.includes(`127.0.0.1:${httpListener!.port}`), `${spec.name} scrapes its own /metrics`);
     for (const metric of [METRICS.breakerState, METRICS.sagaOutcomes, METRICS.outboxLag]) assert.ok(config.includes(metric));
   }
+});
+
+test("each service's spans go to the collector beside it, on the task's loopback, and on to X-Ray", () => {
+  for (const spec of SERVICES) {
+    const containers = taskDefinitionOf(dev.json, spec.name)[1].Properties.ContainerDefinitions as Array<Record<string, any>>;
+    const collector = containers.find((c) => c.Name === 'metrics-collector');
+    const app = containers.find((c) => c.Name === spec.name)!;
+    const setting = (container: Record<string, any>, name: string) => container.Environment.find((e: { Name: string }) => e.Name === name)?.Value;
+    assert.equal(setting(app, 'OTEL_EXPORTER_OTLP_ENDPOINT'), collector ? COLLECTOR_OTLP_ENDPOINT : undefined, spec.name);
+    if (!collector) continue;
+    assert.match(COLLECTOR_OTLP_ENDPOINT, /^http:\/\/127\.0\.0\.1:/, 'the receiver listens on loopback only');
+    // The configuration names the metrics log group, so CloudFormation joins it: read its literal parts.
+    const raw = setting(collector, 'AOT_CONFIG_CONTENT') as string | { 'Fn::Join': [string, unknown[]] };
+    const config = typeof raw === 'string' ? raw : raw['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : '<token>')).join(raw['Fn::Join'][0]);
+    assert.match(config, /receivers:[\s\S]*  otlp:\n    protocols:\n      http:\n        endpoint: 127\.0\.0\.1:4318\n/, `${spec.name}: an OTLP/HTTP receiver on loopback`);
+    assert.match(config, /    traces:\n      receivers: \[otlp\]\n      processors: \[batch\/traces\]\n      exporters: \[awsxray\]\n/, `${spec.name}: a traces pipeline to X-Ray`);
+    const xray = taskRoleStatements(dev.json, spec.name).filter((s) => actionsOf(s).some((a) => a.startsWith('xray:')));
+    assert.deepEqual(xray.flatMap(actionsOf).sort(), [...XRAY_ACTIONS].sort(), `${spec.name} may write traces and nothing else in X-Ray`);
+    assert.deepEqual(xray.flatMap(resourcesOf), ['*'], 'X-Ray has no resource-level permissions');
+  }
+  // The gateway's in-memory store would hold only part of each trace per replica: off on AWS.
+  const gateway = taskDefinitionOf(dev.json, 'gateway')[1].Properties.ContainerDefinitions.find((c: { Name: string }) => c.Name === 'gateway');
+  assert.equal(gateway.Environment.find((e: { Name: string }) => e.Name === 'GATEWAY_TRACE_STORE_TRACES')?.Value, '0');
 });

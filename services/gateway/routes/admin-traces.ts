@@ -81,6 +81,7 @@ export function observabilityRoutes(app: FastifyInstance, deps: { tokens: TokenI
     await requireOperator(tokens, request);
     const { id } = request.params as { id: string };
     const trace = /^[0-9a-fA-F]{32}$/.test(id) ? traces?.get(id) : undefined;
+    if (!trace && !traces) throw notFound('TRACE_NOT_FOUND', 'this gateway keeps no traces (GATEWAY_TRACE_STORE_TRACES=0): look the trace up in the tracing backend (X-Ray on AWS)');
     if (!trace) throw notFound('TRACE_NOT_FOUND', `no trace ${id.slice(0, 64)} is kept here (recent traces only)`);
     return trace;
   });
