@@ -60,10 +60,16 @@ export interface ServiceSpec {
   /** Fixed production settings (listener addresses, the database URL, region and secrets are added by the stack). */
   settings: Record<string, string>;
   /** Settings taken from Secrets Manager: setting name -> secret id in the stack. */
-  secretSettings?: Record<string, 'gatewayJwt'>;
+  secretSettings?: Record<string, SecretId>;
   /** The queue whose depth scales it out, for consumers. */
   scaleOnQueue?: string;
 }
+
+/** The secrets the stack keeps in Secrets Manager (generated there, never in the template). */
+export type SecretId = 'gatewayJwt' | 'firstOperatorPassword';
+
+/** The installation's first operator on AWS (as `npm start` names it on one machine); its password is generated in Secrets Manager. */
+export const FIRST_OPERATOR_EMAIL = 'operator@paymesh.local';
 
 /** Where the gateway's AWS routing file sits in the image (see infra/container/gateway-routing.json). */
 export const GATEWAY_AWS_ROUTING_FILE = 'infra/container/gateway-routing.json';
@@ -117,7 +123,9 @@ export const SERVICES: ServiceSpec[] = [
     putsEvents: true,
     outbox: true,
     calls: [],
-    settings: {},
+    // Made at the user service's first start while there is no operator; later starts leave operators alone.
+    settings: { USER_FIRST_OPERATOR_EMAIL: FIRST_OPERATOR_EMAIL },
+    secretSettings: { USER_FIRST_OPERATOR_PASSWORD: 'firstOperatorPassword' },
   },
   {
     name: 'payment',

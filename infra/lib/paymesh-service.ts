@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import type { ServiceSpec } from '../catalog.ts';
+import type { SecretId, ServiceSpec } from '../catalog.ts';
 import type { EnvironmentSettings } from './environments.ts';
 import type { Messaging } from './messaging.ts';
 import { COLLECTOR_OTLP_ENDPOINT, collectorConfig, XRAY_ACTIONS } from './metrics-collector.ts';
@@ -20,7 +20,7 @@ export interface PayMeshServiceProps {
   namespace: servicediscovery.INamespace;
   messaging: Messaging;
   database: { environment: Record<string, string>; secrets: Record<string, ecs.Secret> };
-  secrets: Record<'gatewayJwt', ecs.Secret>;
+  secrets: Record<SecretId, ecs.Secret>;
   metricsLogGroup: logs.ILogGroup;
 }
 

@@ -86,6 +86,12 @@ export class PayMeshStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
       removalPolicy: keep,
     });
+    const firstOperatorPassword = new secretsmanager.Secret(this, 'FirstOperatorSecret', {
+      secretName: `paymesh/${environment.name}/first-operator`,
+      description: 'Password of the first operator, made by the user service while there is none; read it once, sign in, make named operators',
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+      removalPolicy: keep,
+    });
     const metricsLogGroup = new logs.LogGroup(this, 'MetricsLogs', {
       logGroupName: `/paymesh/${environment.name}/metrics`,
       retention: logs.RetentionDays.ONE_WEEK,
@@ -110,7 +116,7 @@ export class PayMeshStack extends Stack {
         namespace,
         messaging: this.messaging,
         database: database.connectionSettings(),
-        secrets: { gatewayJwt: ecs.Secret.fromSecretsManager(gatewayJwt) },
+        secrets: { gatewayJwt: ecs.Secret.fromSecretsManager(gatewayJwt), firstOperatorPassword: ecs.Secret.fromSecretsManager(firstOperatorPassword) },
         metricsLogGroup,
       });
       database.allowFrom(service.securityGroup);

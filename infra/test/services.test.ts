@@ -175,6 +175,18 @@ test('the database is private, encrypted, TLS-only, and its password exists only
   }
 });
 
+test("the first operator's password is generated in Secrets Manager and given only to the user service", () => {
+  const [secretId, secret] = resourcesOfType(dev.json, 'AWS::SecretsManager::Secret').find(([, r]) => r.Properties.Name === 'paymesh/dev/first-operator')!;
+  assert.ok(secret.Properties.GenerateSecretString.PasswordLength >= 24);
+  const user = mainContainer('user');
+  assert.equal(new Map((user.Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value])).get('USER_FIRST_OPERATOR_EMAIL'), 'operator@paymesh.local');
+  const password = (user.Secrets as Array<{ Name: string; ValueFrom: unknown }>).find((s) => s.Name === 'USER_FIRST_OPERATOR_PASSWORD');
+  assert.equal(refId(password?.ValueFrom), secretId);
+  for (const spec of SERVICES.filter((s) => s.name !== 'user')) {
+    assert.ok(!JSON.stringify(mainContainer(spec.name).Secrets ?? []).includes(secretId), `${spec.name} does not get it`);
+  }
+});
+
 test('the template holds no secret values and no account ids', () => {
   for (const spec of SERVICES) {
     for (const [setting, value] of envOf(spec.name)) {

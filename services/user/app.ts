@@ -14,7 +14,7 @@ import { PasswordHasher } from './passwords.ts';
 import { userAdminRoutes } from './routes-admin.ts';
 import { userRoutes } from './routes.ts';
 import type { UserSchema } from './schema.ts';
-import type { UserDeps } from './users.ts';
+import { ensureFirstOperator, type UserDeps } from './users.ts';
 
 /** The user service's own database, migrated to the latest version. */
 export async function openUserDatabase(config: DatabaseConfig): Promise<Database<UserSchema>> {
@@ -61,7 +61,8 @@ export async function startUserService(config: UserConfig, log: Logger, messagin
     service: 'user',
     pollIntervalMs: config.outboxPollIntervalMs,
   });
-  const app = buildUserApp({ db: database.db, passwords: new PasswordHasher(config.scrypt), now, onOutboxWritten: () => relay.notify(), log });
+  const deps = { db: database.db, passwords: new PasswordHasher(config.scrypt), now, onOutboxWritten: () => relay.notify(), log };
+  const app = buildUserApp(deps);
   const stop = async () => {
     await app.close();
     await relay.stop();
@@ -71,6 +72,11 @@ export async function startUserService(config: UserConfig, log: Logger, messagin
   };
   let address: string;
   try {
+    if (config.firstOperator) {
+      const { email, password } = config.firstOperator;
+      const made = await ensureFirstOperator(deps, { email, password, first_name: 'First', last_name: 'Operator', default_currency: 'USD' });
+      if (made) log.info({ userId: made.id }, 'first operator created (USER_FIRST_OPERATOR_EMAIL)');
+    }
     address = await app.listen({ host: config.host, port: config.port });
   } catch (err) {
     await stop();

@@ -9,6 +9,12 @@ export interface UserConfig {
   /** Cost of new password hashes; existing hashes carry their own and are upgraded at the next login. */
   scrypt: ScryptParams;
   outboxPollIntervalMs: number;
+  /**
+   * The installation's first operator, made at start while there is none (on
+   * AWS the password comes from Secrets Manager; on one machine `npm start`
+   * makes one instead). Later starts leave operators alone.
+   */
+  firstOperator?: { email: string; password: string };
 }
 
 export function userConfigFromEnv(env: NodeJS.ProcessEnv = process.env): UserConfig {
@@ -24,7 +30,12 @@ export function userConfigFromEnv(env: NodeJS.ProcessEnv = process.env): UserCon
       p: read.int('USER_SCRYPT_P', DEFAULT_SCRYPT.p, 1, 16),
     },
     outboxPollIntervalMs: read.int('USER_OUTBOX_POLL_INTERVAL_MS', 500, 10, 60_000),
+    firstOperator: undefined,
   };
+  const operatorEmail = read.optional('USER_FIRST_OPERATOR_EMAIL');
+  const operatorPassword = read.optional('USER_FIRST_OPERATOR_PASSWORD');
+  if (operatorEmail && operatorPassword) config.firstOperator = { email: operatorEmail, password: operatorPassword };
+  else if (operatorEmail || operatorPassword) read.problem('USER_FIRST_OPERATOR_EMAIL and USER_FIRST_OPERATOR_PASSWORD go together: set both or neither');
   read.done('user');
   return config;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { isPayMeshError, notFound } from '../../core/errors.ts';
+import { notFound } from '../../core/errors.ts';
 import { problems, profile } from './http-schemas.ts';
-import { createOperator, presentUser, type UserDeps } from './users.ts';
+import { createOperator, ensureFirstOperator, presentUser, type UserDeps } from './users.ts';
 
 const operatorBody = {
   type: 'object',
@@ -67,17 +67,10 @@ export function userAdminRoutes(app: FastifyInstance, deps: UserDeps): void {
     },
     async (request, reply) => {
       if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) throw notFound('NOT_FOUND', 'no route for POST /admin/operators/bootstrap');
-      const existing = await deps.db.selectFrom('users').select('id').where('role', '=', 'operator').executeTakeFirst();
-      if (existing) return { created: false };
-      try {
-        const operator = await createOperator(deps, signUp(request.body as OperatorInput));
-        request.log.info({ userId: operator.id }, 'first operator created');
-        return reply.code(201).send({ created: true, operator });
-      } catch (err) {
-        // Two first starts racing for the same address: the other one made it.
-        if (isPayMeshError(err) && err.code === 'EMAIL_TAKEN') return { created: false };
-        throw err;
-      }
+      const operator = await ensureFirstOperator(deps, signUp(request.body as OperatorInput));
+      if (!operator) return { created: false };
+      request.log.info({ userId: operator.id }, 'first operator created');
+      return reply.code(201).send({ created: true, operator });
     },
   );
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { USER_EVENTS } from '../../contracts/events.ts';
-import { alreadyExists, invalidArgument, PayMeshError, unauthenticated } from '../../core/errors.ts';
+import { alreadyExists, invalidArgument, isPayMeshError, PayMeshError, unauthenticated } from '../../core/errors.ts';
 import { isSupportedCurrency } from '../../core/money.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
 import { isUniqueViolation } from '../../storage/database.ts';
@@ -124,6 +124,22 @@ export async function registerUser(deps: UserDeps, input: SignUpInput, role: Rol
  */
 export function createOperator(deps: UserDeps, input: SignUpInput): Promise<UserProfile> {
   return registerUser(deps, input, 'operator');
+}
+
+/**
+ * The first operator of an installation, made only while there is none: the
+ * operator made, or undefined when one exists already (including one made at
+ * the same moment by another replica or start).
+ */
+export async function ensureFirstOperator(deps: UserDeps, input: SignUpInput): Promise<UserProfile | undefined> {
+  const existing = await deps.db.selectFrom('users').select('id').where('role', '=', 'operator').executeTakeFirst();
+  if (existing) return undefined;
+  try {
+    return await createOperator(deps, input);
+  } catch (err) {
+    if (isPayMeshError(err) && err.code === 'EMAIL_TAKEN') return undefined;
+    throw err;
+  }
 }
 
 async function findUserRowByEmail(db: Kysely<UserSchema>, email: string): Promise<UserRow | undefined> {
