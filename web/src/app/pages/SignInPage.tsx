@@ -1,43 +1,12 @@
-import { useState, type FormEvent } from 'react';
-import { Field, FormMessage, useSubmission } from '../../shared/forms.tsx';
-import { Page } from '../../shared/page.tsx';
 import { Link } from '../../shared/router.tsx';
-import { useSession } from '../../shared/session.tsx';
-
-const FIELDS = ['email', 'password'] as const;
+import { SignInForm } from '../../shared/sign-in.tsx';
 
 export function SignInPage() {
-  const { signIn, notice } = useSession();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
-  const form = useSubmission(FIELDS);
-
-  const onSubmit = (event: FormEvent) => {
-    event.preventDefault();
-    if (!form.check({ email: email.trim() ? undefined : 'Enter your email address.', password: password ? undefined : 'Enter your password.' })) return;
-    void form.submit(() => signIn(email.trim(), password));
-  };
-
   return (
-    <div className="narrow">
-      <Page title="Sign in" app="PayMesh">
-        {notice && <FormMessage kind="error">{notice}</FormMessage>}
-        <form ref={form.formRef} onSubmit={onSubmit} noValidate aria-label="Sign in" className="card">
-          <FormMessage kind="error">{form.formError}</FormMessage>
-          <Field label="Email" name="email" error={form.errors.email}>
-            {(p) => <input {...p} type="email" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />}
-          </Field>
-          <Field label="Password" name="password" error={form.errors.password}>
-            {(p) => <input {...p} type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />}
-          </Field>
-          <button type="submit" disabled={form.pending}>
-            {form.pending ? 'Signing in…' : 'Sign in'}
-          </button>
-        </form>
-        <p>
-          New to PayMesh? <Link to="/signup">Create an account</Link>
-        </p>
-      </Page>
-    </div>
+    <SignInForm title="Sign in" app="PayMesh">
+      <p>
+        New to PayMesh? <Link to="/signup">Create an account</Link>
+      </p>
+    </SignInForm>
   );
 }
