@@ -232,7 +232,7 @@ export interface BreakerView {
 
 export interface ActivitySample {
   at: string;
-  /** Payments accepted by this gateway per second over the interval before `at`. */
+  /** Payments the platform accepted per second over the interval before `at`. */
   payments_per_second: number;
   /** Sagas that ended in the interval, by outcome. */
   completed: number;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.ts';
-import { activityRoutes, activitySamplerFor } from './admin-activity.ts';
+import { activityRoutes } from './admin-activity.ts';
 import { auditRoutes } from './admin-audit.ts';
 import { consoleSessionRoutes } from './admin-console.ts';
 import { eventRoutes } from './admin-events.ts';
@@ -21,23 +21,16 @@ import { operatorsOnly } from './admin-scope.ts';
  */
 export async function operationsRoutes(app: FastifyInstance, deps: GatewayDeps): Promise<void> {
   const admin = deps.admin;
-  const sampler = admin && activitySamplerFor(deps);
-  if (admin && sampler) {
-    sampler.start();
-    app.addHook('onClose', async () => {
-      await sampler.stop();
-      admin.close();
-    });
-  }
+  if (admin) app.addHook('onClose', async () => admin.close());
   await operatorsOnly(app, deps.tokens, (scoped) => {
     consoleSessionRoutes(scoped, deps.tokens);
-    if (!admin || !sampler) return;
+    if (!admin) return;
     platformRoutes(scoped, deps, admin);
     queueRoutes(scoped, deps, admin);
     sagaRoutes(scoped, deps, admin);
     auditRoutes(scoped, admin);
     eventRoutes(scoped, admin);
     operatorRoutes(scoped, admin);
-    activityRoutes(scoped, sampler);
+    activityRoutes(scoped, deps, admin);
   });
 }

@@ -45,4 +45,10 @@ export const paymentMigrations: Record<string, Migration> = {
   '0003_outbox_trace_context': outboxTraceContextMigration,
   // What the DLQ handlers parked, for operators (messaging/parked-messages.ts).
   '0004_parked_messages': parkedMessagesMigration,
+  // The console's activity chart counts recently accepted payments (routes-activity.ts).
+  '0005_payments_by_creation': {
+    async up(db: Kysely<any>) {
+      await db.schema.createIndex('payments_created').on('payments').column('created_at').execute();
+    },
+  },
 };
