@@ -19,7 +19,8 @@ export function loginCommands(program: Command): void {
       const { token, expiresIn } = await logIn(url, email, password);
       // Only an operator's token opens the admin API (anyone else gets its 404): check before keeping it.
       try {
-        await new AdminClient(url, token).get('/admin/activity');
+        // /admin/breakers answers from the gateway itself: signing in works while other services are down.
+        await new AdminClient(url, token).get('/admin/breakers');
       } catch (err) {
         if ((err as { code?: string }).code === 'NOT_FOUND') throw new CliError(`${email} is not an operator: nothing was kept`);
         throw err;
