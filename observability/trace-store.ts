@@ -1,6 +1,7 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { SpanKindName, SpanLink, SpanNode, SpanStatus, TraceSummary, TraceView } from './trace-view.ts';
 
 /**
  * Recent traces kept in memory on one machine, for the gateway's admin API.
@@ -10,7 +11,6 @@ import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
  * collector and its backend take this role.
  */
 
-export type SpanKindName = 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 const KIND_NAMES: SpanKindName[] = ['internal', 'server', 'client', 'producer', 'consumer'];
 
 export interface StoredSpan {
@@ -24,10 +24,10 @@ export interface StoredSpan {
   /** Unix epoch milliseconds, with microseconds as the fraction. */
   startMs: number;
   endMs: number;
-  status: 'unset' | 'ok' | 'error';
+  status: SpanStatus;
   statusMessage?: string;
   attributes: Record<string, unknown>;
-  links: Array<{ traceId: string; spanId: string; attributes: Record<string, unknown> }>;
+  links: SpanLink[];
   events: Array<{ name: string; timeMs: number; attributes: Record<string, unknown> }>;
 }
 
@@ -36,15 +36,6 @@ interface StoredTrace {
   firstSeen: number;
 }
 
-export interface TraceSummary {
-  trace_id: string;
-  root: { name: string; service: string };
-  services: string[];
-  span_count: number;
-  started_at: string;
-  duration_ms: number;
-  error: boolean;
-}
 
 export interface TraceFilter {
   service?: string;
@@ -55,35 +46,6 @@ export interface TraceFilter {
   limit?: number;
 }
 
-export interface SpanNode {
-  span_id: string;
-  parent_span_id: string | null;
-  /** The parent is named but not in the store (not exported yet, or evicted). */
-  parent_missing?: boolean;
-  name: string;
-  service: string;
-  version?: string;
-  kind: SpanKindName;
-  /** Milliseconds from the trace's first span. */
-  start_ms: number;
-  duration_ms: number;
-  status: StoredSpan['status'];
-  status_message?: string;
-  attributes: Record<string, unknown>;
-  links: StoredSpan['links'];
-  events: Array<{ name: string; at_ms: number; attributes: Record<string, unknown> }>;
-  children: SpanNode[];
-}
-
-export interface TraceView {
-  trace_id: string;
-  services: string[];
-  span_count: number;
-  started_at: string;
-  duration_ms: number;
-  /** The span tree: roots in start order, each with its children in start order. */
-  spans: SpanNode[];
-}
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 

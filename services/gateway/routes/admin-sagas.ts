@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../../core/errors.ts';
-import type { TraceView } from '../../../observability/trace-store.ts';
+import type { PaymentTraceView, TraceView } from '../../../observability/trace-view.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { DriveResult, SagaDetail, SagasView } from './admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
@@ -63,7 +63,7 @@ export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admin
     },
   );
 
-  app.get('/admin/sagas/:id/trace', { schema: { hide: true, params: idParams } }, async (request): Promise<TraceView & { other_traces: string[] }> => {
+  app.get('/admin/sagas/:id/trace', { schema: { hide: true, params: idParams } }, async (request): Promise<PaymentTraceView> => {
     const { id } = request.params as { id: string };
     // Every saga span carries the payment id as `transaction_id` (the seed's tag). The payment's own trace
     // starts first; later ones (a redrive starts its own, linked to the original) are named.
