@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../messaging/aws.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
-import { eventually, makeOperator } from '../../services/gateway/test/operators.ts';
+import { eventually, makeOperator } from '../e2e/gateway-support.ts';
 import { ApiClient } from '../support/api.ts';
 
 /*

@@ -12,7 +12,7 @@ import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { WeightedRouter } from '../../services/gateway/weighted-router.ts';
 import { ApiClient } from '../support/api.ts';
-import { assertProblem, eventually, GateProxy, platformTokens, seedGetBalance, signUpOperator } from './gateway-support.ts';
+import { assertProblem, eventually, GateProxy, makeOperator, platformTokens, seedGetBalance } from './gateway-support.ts';
 
 /*
  * The public API of issue 4 over the running platform (every service its own
@@ -455,8 +455,7 @@ describe('the public API over the running platform', () => {
 
   test('weighted routing: the 90/10 split holds per user, sticky, and a routing file edit moves it without a restart; a broken edit keeps the last good weights', async () => {
     const receiver = await ApiClient.signUp(gateway);
-    const operator = await signUpOperator(platform);
-    const admin = new ApiClient(gateway, operator.token);
+    const admin = (await makeOperator(platform)).client;
     const tokens = platformTokens(platform);
     const wallets = new WalletClient(platform.url('wallet'));
     // The gateway's own rule, read from the same file: the test predicts each user's version.
@@ -513,7 +512,7 @@ describe('the public API over the running platform', () => {
 
   test('the admin endpoints are 404 to everyone but operators', async () => {
     const someone = await ApiClient.signUp(gateway);
-    const operator = await signUpOperator(platform);
+    const operator = (await makeOperator(platform)).client;
     for (const path of ['/admin/breakers', '/admin/routing']) {
       for (const client of [new ApiClient(gateway), someone.client, new ApiClient(gateway, 'garbage')]) {
         const response = await client.get(path);
@@ -521,9 +520,9 @@ describe('the public API over the running platform', () => {
         const unknown = await client.get('/admin/nothing-here');
         assert.deepEqual({ ...response.body, detail: response.body.detail.replace(path, 'PATH') }, { ...unknown.body, detail: unknown.body.detail.replace('/admin/nothing-here', 'PATH') }, 'exactly like a path that does not exist');
       }
-      assert.equal((await new ApiClient(gateway, operator.token).get(path)).status, 200);
+      assert.equal((await operator.get(path)).status, 200);
     }
-    const breakers = (await new ApiClient(gateway, operator.token).get('/admin/breakers')).body.breakers;
+    const breakers = (await operator.get('/admin/breakers')).body.breakers;
     assert.deepEqual(breakers.find((b: { target: string }) => b.target === 'user-service'), {
       ...breakers.find((b: { target: string }) => b.target === 'user-service'),
       state: 'closed',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { ApiClient } from '../support/api.ts';
-import { assertProblem, eventually, signUpOperator } from './gateway-support.ts';
+import { assertProblem, eventually, makeOperator } from './gateway-support.ts';
 
 /*
  * The gateway when what it depends on fails, and when callers ask too much:
@@ -42,7 +42,7 @@ describe('the gateway under failure and load', () => {
       },
     });
     gateway = platform.url('gateway');
-    operator = new ApiClient(gateway, (await signUpOperator(platform)).token);
+    operator = (await makeOperator(platform)).client;
   });
 
   after(async () => {

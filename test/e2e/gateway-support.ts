@@ -6,11 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { Platform } from '../../scripts/platform.ts';
 import { TokenIssuer } from '../../services/gateway/auth.ts';
-import { openUserDatabase } from '../../services/user/app.ts';
-import { PasswordHasher } from '../../services/user/passwords.ts';
-import { createOperator } from '../../services/user/users.ts';
-import { databaseConfigFromEnv } from '../../storage/database.ts';
-import type { ApiResponse } from '../support/api.ts';
+import { ApiClient, type ApiResponse } from '../support/api.ts';
 
 /** Polls (never a fixed sleep) until `probe` returns a value, or fails naming what did not happen. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
@@ -34,24 +30,21 @@ export function assertProblem(response: ApiResponse, status: number, expected: {
   if (expected.field) assert.equal(response.body.field, expected.field, where);
 }
 
+export const OPERATOR_PASSWORD = 'operator password of some length';
+
 /**
- * A signed-up operator. Operators are never made through the public API: this
- * writes one straight into the user service's database (cheap scrypt: the
- * login check reads the parameters from the hash) and logs in through the gateway.
+ * An operator, made through the user service's internal endpoint (as the
+ * gateway's POST /admin/operators does: operators are never made through the
+ * public API), signed in at the gateway.
  */
-export async function signUpOperator(platform: Platform): Promise<{ id: string; token: string }> {
-  const database = await openUserDatabase(databaseConfigFromEnv('user', platform.env));
-  const email = `operator-${randomUUID().slice(0, 8)}@example.com`;
-  const password = 'operator password of some length';
-  try {
-    const deps = { db: database.db, passwords: new PasswordHasher({ log2N: 10, r: 8, p: 1 }), now: () => new Date(), onOutboxWritten: () => {} };
-    const operator = await createOperator(deps, { email, password, first_name: 'Olga', last_name: 'Operator', default_currency: 'USD' });
-    const session = await fetch(`${platform.url('gateway')}/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
-    assert.equal(session.status, 200);
-    return { id: operator.id, token: ((await session.json()) as { access_token: string }).access_token };
-  } finally {
-    await database.close();
-  }
+export async function makeOperator(platform: Platform): Promise<{ id: string; email: string; password: string; client: ApiClient }> {
+  const email = `ops-${randomUUID().slice(0, 8)}@example.com`;
+  const created = await fetch(`${platform.url('user')}/admin/operators`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: OPERATOR_PASSWORD }) });
+  assert.equal(created.status, 201, await created.clone().text());
+  const { id } = (await created.json()) as { id: string };
+  const session = await new ApiClient(platform.url('gateway')).request('POST', '/v1/sessions', { email, password: OPERATOR_PASSWORD });
+  assert.equal(session.status, 200);
+  return { id, email, password: OPERATOR_PASSWORD, client: new ApiClient(platform.url('gateway'), session.body.access_token) };
 }
 
 /** Tokens as the platform's gateway issues them (its test secret), for callers who need no password. */

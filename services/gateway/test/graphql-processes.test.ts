@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { startPlatform } from '../../../scripts/platform.ts';
+import { eventually } from '../../../test/e2e/gateway-support.ts';
 
 /*
  * GraphQL over the whole platform as separate processes (broker, every
@@ -16,17 +17,6 @@ const SEED_USER_QUERY = `
       wallets { id currency balance transactions(limit: 10) { id amount currency status createdAt } }
     }
   }`;
-
-/** Polls (never a fixed sleep) until `probe` returns a value, or fails after the deadline. */
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 test('money moved through REST reads back through GraphQL, each user seeing only their own', async (t) => {
   const platform = await startPlatform();
