@@ -5,7 +5,7 @@ import { invalidArgument, notFound, PayMeshError } from '../../../core/errors.ts
 import { deleteDeadLetter, displayBody, peekDeadLetters, redriveDeadLetter, takeDeadLetters, type DeadLetter } from '../../../messaging/dead-letters.ts';
 import type { Caller } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
-import type { DeadLetterActionResult, DeadLetterMessage, DeadLettersView, QueuesView, QueueStatus } from './admin-api.ts';
+import type { DeadLetterActionResult, DecodedBody, DeadLetterMessage, DeadLettersView, QueuesView, QueueStatus } from './admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import { callPaymentService, type AdminDeps } from './admin-deps.ts';
 import { operatorOf } from './admin-scope.ts';
@@ -169,10 +169,13 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
         redriveLimitOf(dlq),
       ]);
       const schemaById = (id: number) => admin.schemas.schemaById(id);
+      const decoded = async (raw: string, attributes: Record<string, string>): Promise<DecodedBody> => {
+        const body = await displayBody(raw, attributes, schemaById);
+        return { format: body.format, value: body.value, ...(body.schemaId !== undefined ? { schema_id: body.schemaId } : {}), ...(body.error ? { error: body.error } : {}) };
+      };
       const shown: DeadLetterMessage[] = await Promise.all([
         ...parked.map(async (p): Promise<DeadLetterMessage> => {
           const attributes = strings(p.attributes);
-          const body = await displayBody(p.body, attributes, schemaById);
           return {
             message_id: p.message_id,
             queue: dlq.name,
@@ -185,13 +188,12 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
             failure_reason: p.reason,
             parked_at: p.parked_at,
             parked_until: p.parked_until,
-            body: { format: body.format, value: body.value, ...(body.schemaId !== undefined ? { schema_id: body.schemaId } : {}), ...(body.error ? { error: body.error } : {}) },
+            body: await decoded(p.body, attributes),
             attributes,
           };
         }),
         ...visible.map(async (m): Promise<DeadLetterMessage> => {
           const attributes = strings(m.attributes);
-          const body = await displayBody(m.body, attributes, schemaById);
           return {
             message_id: m.messageId,
             queue: dlq.name,
@@ -202,7 +204,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
             receive_count: m.receiveCount,
             redrives: m.redrives,
             failure_reason: reasonOf(dlq, maxReceiveCount, m, attributes),
-            body: { format: body.format, value: body.value, ...(body.schemaId !== undefined ? { schema_id: body.schemaId } : {}), ...(body.error ? { error: body.error } : {}) },
+            body: await decoded(m.body, attributes),
             attributes,
           };
         }),
