@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, test } from 'node:test';
+import type { SpanNode, TraceView } from '../../observability/trace-view.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { TokenIssuer } from '../../services/gateway/auth.ts';
 import { ApiClient } from '../support/api.ts';
@@ -15,24 +16,6 @@ import { ApiClient } from '../support/api.ts';
  * them. One platform for the file; the breaker test kills the user service,
  * so it runs last.
  */
-
-interface SpanNode {
-  span_id: string;
-  parent_span_id: string | null;
-  name: string;
-  service: string;
-  kind: string;
-  start_ms: number;
-  duration_ms: number;
-  attributes: Record<string, unknown>;
-  children: SpanNode[];
-}
-interface TraceView {
-  trace_id: string;
-  services: string[];
-  span_count: number;
-  spans: SpanNode[];
-}
 
 const flatten = (nodes: SpanNode[], parent?: SpanNode): Array<{ node: SpanNode; parent?: SpanNode }> =>
   nodes.flatMap((node) => [{ node, parent }, ...flatten(node.children, node)]);
@@ -101,7 +84,7 @@ describe('observability over the running platform', () => {
     }
   }
 
-  /** The trace of a payment, once every hop up to the WebSocket push has been exported. */
+  /** The trace of a payment, once every hop up to the WebSocket push has been exported, parents included. */
   async function traceOfPayment(paymentId: string): Promise<TraceView> {
     return waitFor(async () => {
       const list = await operator.get('/admin/traces?name=payment.execute&limit=100');
@@ -111,7 +94,9 @@ describe('observability over the running platform', () => {
         const ours = spans.some((s) => s.name === 'payment.execute' && s.attributes.transaction_id === paymentId);
         const pushed = spans.some((s) => s.name === 'websocket push' && s.attributes.user_id);
         const completed = spans.filter((s) => s.service === 'notification').length >= 2;
-        if (ours && pushed && completed) return view;
+        // Each service exports in its own batches: a span whose parent has not arrived yet stands as a root until it does.
+        const whole = !spans.some((s) => s.parent_missing);
+        if (ours && pushed && completed && whole) return view;
       }
       return undefined;
     }, `the trace of payment ${paymentId}`);
