@@ -31,7 +31,8 @@ export type EventBridge = ActionHandler & {
 
 type Action = (deps: Deps, input: Input) => Promise<unknown>;
 
-const ACTIONS: Record<string, Action> = {
+/** A Map, not a plain object: a caller's action name must never reach Object.prototype (`constructor`, `__proto__`, ...). */
+const ACTIONS = new Map<string, Action>(Object.entries({
   CreateEventBus: createEventBus,
   DescribeEventBus: describeEventBus,
   ListEventBuses: listEventBuses,
@@ -56,10 +57,10 @@ const ACTIONS: Record<string, Action> = {
   DescribeReplay: describeReplay,
   ListReplays: listReplays,
   CancelReplay: cancelReplay,
-};
+} satisfies Record<string, Action>));
 
 /** The actions this half answers, for the server's documentation or routing checks. */
-export const EVENTBRIDGE_ACTIONS = Object.keys(ACTIONS);
+export const EVENTBRIDGE_ACTIONS = [...ACTIONS.keys()];
 
 const PATTERN_CACHE_SIZE = 1000;
 
@@ -99,7 +100,7 @@ export function createEventBridge(ctx: BrokerContext & { queues: QueueDelivery }
 
   return {
     async handle(action, input) {
-      const run = ACTIONS[action];
+      const run = ACTIONS.get(action);
       if (!run) throw new AwsError('UnknownOperationException', `The action ${action} is not supported by the embedded EventBridge.`);
       try {
         return await run(deps, input ?? {});

@@ -35,18 +35,22 @@ const MAPS: Record<string, { name: string; key: string; value: string }> = {
 
 type Tree = { [key: string]: Tree | string };
 
-/** `A.1.B=x` style parameters as a tree; `member` segments (non-flattened lists) are skipped. */
+/**
+ * `A.1.B=x` style parameters as a tree; `member` segments (non-flattened lists) are skipped.
+ * Nodes have no prototype and lookups are own-property only: a parameter named `__proto__.x`
+ * or `constructor` is a key like any other, never a way into Object.prototype.
+ */
 function toTree(params: Map<string, string>): Tree {
-  const root: Tree = {};
+  const root: Tree = Object.create(null) as Tree;
   for (const [key, value] of params) {
     const parts = key.split('.').filter((p) => p !== 'member');
     let node = root;
     for (let i = 0; i < parts.length - 1; i++) {
       const part = parts[i]!;
-      const next = node[part];
+      const next = Object.hasOwn(node, part) ? node[part] : undefined;
       if (typeof next === 'object') node = next;
       else {
-        const created: Tree = {};
+        const created: Tree = Object.create(null) as Tree;
         node[part] = created;
         node = created;
       }
@@ -66,18 +70,18 @@ function indexed(node: Tree | string): Array<Tree | string> {
 }
 
 function toJson(node: Tree): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(node)) {
-    const list = LISTS[key];
-    const map = MAPS[key];
+    const list = Object.hasOwn(LISTS, key) ? LISTS[key] : undefined;
+    const map = Object.hasOwn(MAPS, key) ? MAPS[key] : undefined;
     if (list) {
       out[list] = indexed(value).map((item) => (typeof item === 'string' ? item : toJson(item)));
     } else if (map) {
-      const entries: Record<string, unknown> = {};
+      const entries = Object.create(null) as Record<string, unknown>;
       for (const item of indexed(value)) {
         if (typeof item === 'string') continue;
-        const name = item[map.key];
-        const entryValue = item[map.value];
+        const name = Object.hasOwn(item, map.key) ? item[map.key] : undefined;
+        const entryValue = Object.hasOwn(item, map.value) ? item[map.value] : undefined;
         if (typeof name !== 'string' || entryValue === undefined) continue;
         entries[name] = typeof entryValue === 'string' ? entryValue : toJson(entryValue);
       }

@@ -35,7 +35,8 @@ export type { RequestContext } from './context.ts';
 
 type Action = (deps: SqsDeps, input: Input, ctx: RequestContext) => Promise<unknown>;
 
-const ACTIONS: Record<string, Action> = {
+/** A Map, not a plain object: a caller's action name must never reach Object.prototype (`constructor`, `__proto__`, ...). */
+const ACTIONS = new Map<string, Action>(Object.entries({
   CreateQueue: createQueue,
   GetQueueUrl: getQueueUrl,
   ListQueues: listQueues,
@@ -59,9 +60,9 @@ const ACTIONS: Record<string, Action> = {
   StartMessageMoveTask: startMessageMoveTask,
   ListMessageMoveTasks: listMessageMoveTasks,
   CancelMessageMoveTask: cancelMessageMoveTask,
-};
+} satisfies Record<string, Action>));
 
-export const SQS_ACTIONS = Object.keys(ACTIONS);
+export const SQS_ACTIONS = [...ACTIONS.keys()];
 
 export interface SqsContext {
   database: BrokerDatabase;
@@ -101,7 +102,7 @@ export function createSqs(ctx: SqsContext, options: SqsOptions = {}): Sqs {
 
   return {
     async handle(action, input, request) {
-      const run = ACTIONS[action];
+      const run = ACTIONS.get(action);
       if (!run) throw new AwsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
       try {
         const result = await run(deps, input ?? {}, request);
