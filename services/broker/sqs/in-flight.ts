@@ -87,7 +87,8 @@ async function changeOne(tx: Tx, deps: SqsDeps, queue: Queue, handle: string, re
     return badParameter('VisibilityTimeout', String(seconds), `Total VisibilityTimeout for the message is beyond the limit [${MAX_VISIBILITY_SECONDS} seconds]`);
   }
   await tx.sql.run('UPDATE sqs_messages SET visible_at = ? WHERE id = ?', [newVisibleAt, row.id]);
-  if (seconds === 0) tx.afterCommit(() => deps.waiters.notify(queue.id));
+  // Any change, not only to 0: a long poll sleeping until the old visibility time must look again at the new one.
+  tx.afterCommit(() => deps.waiters.notify(queue.id));
   return undefined;
 }
 

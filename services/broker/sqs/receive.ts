@@ -53,6 +53,8 @@ interface Received {
 
 interface ReceiveOutcome {
   gone: boolean;
+  /** The queue's waiter sequence number as it was before the read (see waiters.ts). */
+  seen: number;
   messages: Received[];
   /** When the next message becomes visible by time, if any: a long poll sleeps at most until then. */
   nextVisibleAt: number | undefined;
@@ -71,8 +73,9 @@ export interface ReceiveOptions {
  * in flight, followed by the messages behind them in order.
  */
 export async function receiveOnce(tx: Tx, deps: SqsDeps, queueId: number, options: ReceiveOptions): Promise<ReceiveOutcome> {
+  const seen = deps.waiters.sequenceOf(queueId);
   const queue = deps.registry.getById(queueId);
-  if (!queue) return { gone: true, messages: [], nextVisibleAt: undefined };
+  if (!queue) return { gone: true, seen, messages: [], nextVisibleAt: undefined };
   const messages = queue.fifo ? await receiveFifo(tx, deps, queue, options) : await receiveStandard(tx, deps, queue, options);
   let nextVisibleAt: number | undefined;
   if (messages.length === 0) {
@@ -82,7 +85,7 @@ export async function receiveOnce(tx: Tx, deps: SqsDeps, queueId: number, option
     );
     if (row?.next !== null && row?.next !== undefined) nextVisibleAt = Number(row.next);
   }
-  return { gone: false, messages, nextVisibleAt };
+  return { gone: false, seen, messages, nextVisibleAt };
 }
 
 const VISIBLE = `SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND sent_ms >= ? ORDER BY visible_at, id LIMIT ?`;
@@ -257,7 +260,7 @@ export async function receiveMessage(deps: SqsDeps, input: Input, ctx: RequestCo
     }
     const now = deps.clock();
     if (now >= deadline || ctx.signal?.aborted) return {};
-    await deps.waiters.wait(queue.id, Math.min(deadline, outcome.nextVisibleAt ?? deadline), ctx.signal);
+    await deps.waiters.wait(queue.id, Math.min(deadline, outcome.nextVisibleAt ?? deadline), ctx.signal, outcome.seen);
     if (ctx.signal?.aborted) return {};
   }
 }
