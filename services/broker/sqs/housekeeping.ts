@@ -86,7 +86,8 @@ export class Housekeeping {
         await tx.sql.run('DELETE FROM sqs_deduplication WHERE expires_ms <= ?', [tx.now]);
         await tx.sql.run('DELETE FROM sqs_deleted_queues WHERE deleted_ms <= ?', [tx.now - DELETED_QUEUE_MEMORY_MS]);
         return advanceMoveTasks(tx, this.deps);
-      });
+        // Undone by a crash, a round only leaves messages where they were (expired ones, or a move's in its DLQ): run again later.
+      }, { durable: false });
     } catch (err) {
       this.deps.log.error({ err }, 'SQS housekeeping round failed; retrying at the next');
       return false;

@@ -9,6 +9,8 @@ import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';
 
 const MAX_VISIBILITY_SECONDS = 43_200;
+/** Deletes and visibility changes undone by a crash only make a message visible again: they need not wait for the disk. */
+const NOT_DURABLE = { durable: false } as const;
 
 interface InFlightRow {
   id: number | bigint;
@@ -103,7 +105,7 @@ export async function deleteMessage(deps: SqsDeps, input: Input) {
   const error = await deps.store.run((tx) => {
     const live = liveQueue(deps, queue);
     return live ? deleteMany(tx, deps, live, [{ handle, receipt }]).then(([error]) => error) : queueDoesNotExist();
-  });
+  }, NOT_DURABLE);
   if (error) throw error;
   return {};
 }
@@ -122,7 +124,7 @@ export async function changeMessageVisibility(deps: SqsDeps, input: Input) {
   const error = await deps.store.run((tx) => {
     const live = liveQueue(deps, queue);
     return live ? changeOne(tx, deps, live, handle, receipt, seconds) : queueDoesNotExist();
-  });
+  }, NOT_DURABLE);
   if (error) throw error;
   return {};
 }
@@ -154,7 +156,7 @@ async function runBatch(
     const live = liveQueue(deps, queue);
     if (!live) return undefined;
     return work.length > 0 ? apply(tx, live, work) : [];
-  });
+  }, NOT_DURABLE);
   if (!errors) throw queueDoesNotExist();
   const successful: Array<{ Id: string }> = [];
   work.forEach((entry, i) => {

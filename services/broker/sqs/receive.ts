@@ -253,7 +253,8 @@ export async function receiveMessage(deps: SqsDeps, input: Input, ctx: RequestCo
 
   const deadline = deps.clock() + waitSeconds * 1000;
   for (;;) {
-    const outcome = await deps.store.run((tx) => receiveOnce(tx, deps, queue.id, { max, visibilityTimeout }));
+    // Not durable: a receive undone by a crash only makes its messages visible again (at least once).
+    const outcome = await deps.store.run((tx) => receiveOnce(tx, deps, queue.id, { max, visibilityTimeout }), { durable: false });
     if (outcome.gone) throw queueDoesNotExist();
     if (outcome.messages.length > 0) {
       return { Messages: outcome.messages.map((m) => render(queue, m, systemNames, attributeNames)) };

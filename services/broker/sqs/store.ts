@@ -28,8 +28,20 @@ export interface Tx {
 
 export type Work<T> = (tx: Tx) => Promise<T> | T;
 
+export interface RunOptions {
+  /**
+   * Whether the unit's effects must be on disk before it resolves (default
+   * true). Sends, PutEvents and queue definitions must; a receive, delete or
+   * visibility change need not: undone by a crash, it only makes a message
+   * visible again, which at-least-once delivery (and every consumer's inbox)
+   * already handles. A group with no durable unit commits without an fsync.
+   */
+  durable?: boolean;
+}
+
 interface Pending {
   work: Work<unknown>;
+  durable: boolean;
   resolve(value: unknown): void;
   reject(err: unknown): void;
 }
@@ -41,8 +53,8 @@ const MAX_GROUP = 256;
  * Group commit. Every SQS read and write is a unit of work queued here; the
  * units that arrive while the previous transaction commits run together in
  * the next one, so one fsync (synchronous=FULL) acknowledges many requests.
- * A unit resolves only after its transaction committed, so an acknowledged
- * send is on disk. Units run one after another, never interleaved, which is
+ * A durable unit resolves only after its transaction is on disk, so an
+ * acknowledged send is never lost; other units resolve once it committed. Units run one after another, never interleaved, which is
  * what makes receive, FIFO group and receipt-handle checks race-free without
  * row locks. If a unit throws, the group rolls back and every unit of it runs
  * again alone, so one failure never takes the others with it; units must
@@ -63,25 +75,26 @@ export class Store {
 
   private readonly clock: () => number;
   /** SQLite on a file: commits are acknowledged after an fsync of the WAL off the event loop (wal-sync.ts). */
-  private readonly walSync: WalSync | undefined;
+  private readonly walSync: Pick<WalSync, 'sync' | 'close'> | undefined;
   private readonly acknowledging = new Set<Promise<void>>();
 
-  constructor(database: BrokerDatabase, log: Logger, clock: () => number = Date.now) {
+  /** `walSync`: how SQLite commits are made durable; tests pass one they control. */
+  constructor(database: BrokerDatabase, log: Logger, clock: () => number = Date.now, walSync?: Pick<WalSync, 'sync' | 'close'>) {
     this.database = database;
     this.log = log;
     this.clock = clock;
     const file = database.sqliteFile;
-    this.walSync = database.sqlite && file && file !== ':memory:' ? new WalSync(file) : undefined;
+    this.walSync = database.sqlite && file && file !== ':memory:' ? (walSync ?? new WalSync(file)) : undefined;
   }
 
   get dialect(): 'sqlite' | 'postgres' {
     return this.database.dialect;
   }
 
-  run<T>(work: Work<T>): Promise<T> {
+  run<T>(work: Work<T>, options: RunOptions = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the SQS store is closed'));
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ work: work as Work<unknown>, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ work: work as Work<unknown>, durable: options.durable ?? true, resolve: resolve as (value: unknown) => void, reject });
       this.schedule();
     });
   }
@@ -89,7 +102,7 @@ export class Store {
   /** Runs a unit at once in its own transaction, bypassing the queue: only for `onRollback`, which runs inside a flush. */
   runAlone<T>(work: Work<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.runGroup([{ work: work as Work<unknown>, resolve: resolve as (value: unknown) => void, reject }]).catch(reject);
+      this.runGroup([{ work: work as Work<unknown>, durable: true, resolve: resolve as (value: unknown) => void, reject }]).catch(reject);
     });
   }
 
@@ -144,43 +157,57 @@ export class Store {
   }
 
   /**
-   * Runs units in one transaction and returns once it committed; the units
-   * resolve once the commit is durable. Throws (having rolled back) if any unit throws.
+   * Runs units in one transaction and returns once it committed; durable
+   * units resolve once the commit is on disk, the others at once. Throws
+   * (having rolled back) if any unit throws.
    */
   private async runGroup(group: Pending[]): Promise<void> {
     const hooks: Array<() => void> = [];
+    const durable = group.some((unit) => unit.durable);
     const results = await this.database.db.connection().execute(async (connection) => {
       const sql = this.sqlFor(connection);
       // The WAL fsync follows the commit (WalSync); other users of the connection keep synchronous=FULL.
       if (this.walSync) await sql.run('PRAGMA synchronous = NORMAL');
       try {
-        return await this.transaction(sql, group, hooks);
+        return await this.transaction(sql, group, hooks, durable);
       } finally {
         if (this.walSync) await sql.run('PRAGMA synchronous = FULL');
       }
     });
-    const acknowledge = (this.walSync ? this.walSync.sync() : Promise.resolve()).then(
-      () => {
-        group.forEach((unit, i) => unit.resolve(results[i]));
-        for (const hook of hooks) {
-          try {
-            hook();
-          } catch (err) {
-            this.log.error({ err }, 'SQS post-commit hook failed');
-          }
+    const runHooks = () => {
+      for (const hook of hooks) {
+        try {
+          hook();
+        } catch (err) {
+          this.log.error({ err }, 'SQS post-commit hook failed');
         }
+      }
+    };
+    if (!durable || !this.walSync) {
+      group.forEach((unit, i) => unit.resolve(results[i]));
+      runHooks();
+      return;
+    }
+    group.forEach((unit, i) => !unit.durable && unit.resolve(results[i]));
+    const acknowledge = this.walSync.sync().then(
+      () => {
+        group.forEach((unit, i) => unit.durable && unit.resolve(results[i]));
+        // After the fsync: a long poll woken by a send hands out a message that is on disk.
+        runHooks();
       },
       (err: unknown) => {
         this.log.error({ err }, 'SQS commit could not be made durable (WAL fsync failed)');
-        for (const unit of group) unit.reject(err);
+        for (const unit of group) if (unit.durable) unit.reject(err);
       },
     );
     this.acknowledging.add(acknowledge);
     void acknowledge.finally(() => this.acknowledging.delete(acknowledge));
   }
 
-  private async transaction(sql: Sql, group: Pending[], hooks: Array<() => void>): Promise<unknown[]> {
+  private async transaction(sql: Sql, group: Pending[], hooks: Array<() => void>, durable: boolean): Promise<unknown[]> {
     await sql.run(this.dialect === 'sqlite' ? 'BEGIN IMMEDIATE' : 'BEGIN');
+    // PostgreSQL: a group of receives, deletes and visibility changes commits without waiting for the WAL flush.
+    if (!durable && this.dialect === 'postgres') await sql.run('SET LOCAL synchronous_commit = off');
     const values: unknown[] = [];
     try {
       for (const unit of group) {
