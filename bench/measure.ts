@@ -1,4 +1,12 @@
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+/** One row of bench/results/latest.md. */
+export interface BenchRow {
+  name: string;
+  value: string;
+  note?: string;
+}
 
 /** The value below which `p` percent of the sorted samples fall (nearest rank). */
 export function percentile(sorted: number[], p: number): number {
@@ -53,3 +61,30 @@ export function cpuSecondsOf(pid: number | undefined): number | undefined {
     return undefined;
   }
 }
+
+/**
+ * Samples the machine's 1-minute load average every second while a section
+ * of the benchmark runs. Throughput and latency move with the other work on
+ * the machine (this one is shared), so every figure is printed with the load
+ * it was taken under; `stop` gives the range seen, e.g. "load average 2.1–3.4".
+ */
+export function watchLoad(): { stop(): string } {
+  const samples = [os.loadavg()[0]!];
+  const timer = setInterval(() => samples.push(os.loadavg()[0]!), 1000);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      samples.push(os.loadavg()[0]!);
+      const [low, high] = [Math.min(...samples).toFixed(1), Math.max(...samples).toFixed(1)];
+      return `load average ${low === high ? low : `${low}–${high}`}`;
+    },
+  };
+}
+
+/** A section's rows, each note ending with the load average the section ran under. */
+export function underLoad(load: string, rows: BenchRow[]): BenchRow[] {
+  return rows.map((row) => ({ ...row, note: row.note ? `${row.note}; ${load}` : load }));
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -3,34 +3,36 @@
  * PayMesh on this machine and writes the figures to bench/results/latest.md.
  * Figures live here, never in tests.
  *
- * --quick     shorter runs, done in under a minute
+ * --quick     shorter runs, done in about a minute
  * --postgres  every service on PostgreSQL (DATABASE_URL, a fresh schema set,
  *             dropped afterwards); default URL postgres://postgres@127.0.0.1:5432/test
  *             or BENCH_DATABASE_URL
  * --profile   each service runs under `node --cpu-prof`; the profiles and a
  *             summary of where their CPU went land in bench/results/profile/
- * --e2e-only  only the end-to-end payments (with CPU per service): for
+ * --e2e-only  only the payments (the closed loop with CPU per service,
+ *             the open loop at half its peak, payments one at a time): for
  *             measuring a change to the hot path before and after
+ *
+ * Every row's note ends with the load average its section ran under: on a
+ * shared machine throughput and latency move with it.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startPlatform, type Platform } from '../scripts/platform.ts';
 import { benchBaseline } from './baseline.ts';
-import { benchBroker } from './broker.ts';
-import { benchEndToEnd } from './e2e.ts';
+import { benchBroker, type BullMqResult } from './broker.ts';
+import { benchBrokerHop } from './broker-hop.ts';
+import { benchOpenLoop } from './e2e-open-loop.ts';
+import { benchSequential } from './e2e-sequential.ts';
+import { benchEndToEnd, openPayers, type EndToEndResult, type Payers } from './e2e.ts';
 import { benchGatewayRead } from './gateway.ts';
-import { cpuSecondsOf, formatMs, formatRate } from './measure.ts';
+import { formatMs, formatRate, sleep, underLoad, watchLoad, type BenchRow, type LatencySummary } from './measure.ts';
 import { databaseChoiceFromArgs, databaseEnv, dropDatabases, OPEN_RATE_LIMITS, platformPids, requirePostgres } from './platform-setup.ts';
 import { monotonicMicros, summarizeProfiles } from './profile-summary.ts';
-import { countSyscalls, perfAvailable, type SyscallCounter } from './syscalls.ts';
+import { perfAvailable } from './syscalls.ts';
 import { benchWalletGrpc } from './wallet.ts';
-
-export interface BenchRow {
-  name: string;
-  value: string;
-  note?: string;
-}
+import { openWindow, perPaymentRows } from './window.ts';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -39,8 +41,8 @@ const e2eOnly = argv.includes('--e2e-only');
 const database = databaseChoiceFromArgs(argv, 'bench');
 const databaseLabel = database.kind === 'postgres' ? `PostgreSQL (${database.url.replace(/\/\/[^@]*@/, '//')}, schema set ${database.schemaPrefix}_*)` : 'SQLite (WAL, synchronous=FULL), one file per service';
 const settings = quick
-  ? { users: 8, clients: 8, seconds: 6, warmUp: 1, readSeconds: 2, readConcurrency: 16 }
-  : { users: 16, clients: 16, seconds: 30, warmUp: 3, readSeconds: 5, readConcurrency: 16 };
+  ? { users: 8, clients: 8, seconds: 6, warmUp: 1, openLoopSeconds: 4, oneAtATime: 50, readSeconds: 2, readConcurrency: 16, hops: 100 }
+  : { users: 16, clients: 16, seconds: 30, warmUp: 3, openLoopSeconds: 10, oneAtATime: 200, readSeconds: 5, readConcurrency: 16, hops: 500 };
 const resultsDir = path.join(import.meta.dirname, 'results');
 const profileDir = path.join(resultsDir, 'profile');
 
@@ -64,104 +66,166 @@ let transfers = 0;
 let completedPerSecond = 0;
 const serviceByPid = new Map<number, string>();
 const loadWindow = { from: 0, to: 0 };
+const countingSyscalls = perfAvailable();
 try {
   const pids = platformPids(platform.dataDir);
   for (const [name, pid] of pids) serviceByPid.set(pid, name);
-  let cpuBefore = new Map<string, number | undefined>();
-  let syscalls: SyscallCounter | undefined;
-  let brokerRequestsBefore: Promise<Map<string, number>> = Promise.resolve(new Map());
-  const countingSyscalls = perfAvailable();
-  log(`end-to-end payments: ${settings.clients} clients for ${settings.seconds} s`);
-  const e2e = await benchEndToEnd(platform, { users: settings.users, clients: settings.clients, seconds: settings.seconds, warmUp: settings.warmUp, onMeasureStart: () => {
-      cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuSecondsOf(pid)]));
-      loadWindow.from = monotonicMicros();
-      if (countingSyscalls) syscalls = countSyscalls(pids);
-      brokerRequestsBefore = brokerRequests(platform);
-    },
-  });
-  const brokerRequestsAfter = await brokerRequests(platform);
-  const brokerBefore = await brokerRequestsBefore;
-  loadWindow.to = monotonicMicros();
-  const syscallCounts = await syscalls?.stop();
-  const cpuPerPayment = [...pids]
-    .map(([name, pid]) => {
-      const before = cpuBefore.get(name);
-      const after = cpuSecondsOf(pid);
-      return { name, ms: before === undefined || after === undefined ? 0 : ((after - before) * 1000) / e2e.accepted };
-    })
-    .sort((a, b) => b.ms - a.ms);
-  transfers = e2e.completed;
-  completedPerSecond = e2e.completedPerSecond;
-  const c = e2e.completionLatency;
-  rows.push(
-    {
-      name: 'end-to-end payments accepted',
-      value: formatRate(e2e.acceptedPerSecond, 'payments'),
-      note: `POST /v1/payments → 202; ${e2e.accepted} payments from ${e2e.options.clients} concurrent clients (closed loop: one payment in flight each) between ${e2e.options.users} users; 202 latency p50 ${formatMs(e2e.acceptLatency.p50)}, p99 ${formatMs(e2e.acceptLatency.p99)}`,
-    },
-    {
-      name: 'end-to-end payments completed',
-      value: formatRate(e2e.completedPerSecond, 'payments'),
-      note: `saga done (reserve, capture, events) and told to the sender; ${e2e.completed} completed, ${e2e.failed} failed, ${e2e.byPolling} learnt by polling instead of the WebSocket push`,
-    },
-    {
-      name: 'end-to-end latency (request → completion seen by the client)',
-      value: `p50 ${formatMs(c.p50)} · p95 ${formatMs(c.p95)} · p99 ${formatMs(c.p99)}`,
-      note: `from sending the POST to the sender's WebSocket push of payment_sent; max ${formatMs(c.max)}`,
-    },
-    {
-      name: 'CPU per payment, by service',
-      value: `${cpuPerPayment.reduce((t, s) => t + s.ms, 0).toFixed(1)} ms`,
-      note: cpuPerPayment.length > 0 ? cpuPerPayment.map((s) => `${s.name} ${s.ms.toFixed(1)}`).join(', ') : 'not measured (needs Linux /proc)',
-    },
-  );
-  if (brokerRequestsAfter.size > 0) {
-    const perAction = [...brokerRequestsAfter].map(([action, n]) => [action, (n - (brokerBefore.get(action) ?? 0)) / e2e.accepted] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-    rows.push({
-      name: 'broker requests per payment',
-      value: perAction.reduce((t, [, n]) => t + n, 0).toFixed(1),
-      note: `by action: ${perAction.map(([a, n]) => `${a} ${n.toFixed(1)}`).join(', ')}`,
-    });
+  const payers = await openPayers(platform, settings.users);
+  try {
+    const e2e = await benchPeak(platform, payers, pids);
+    transfers = e2e.completed;
+    completedPerSecond = e2e.completedPerSecond;
+    await benchHalfPeak(payers, e2e);
+    await benchOneAtATime(platform, payers, pids);
+  } finally {
+    payers.close();
   }
-  if (syscallCounts) {
-    const per = (n: number) => (n / e2e.accepted).toFixed(1);
-    const ranked = (key: 'flushes' | 'writes') => [...syscallCounts].sort((a, b) => b[1][key] - a[1][key]).filter(([, c]) => c[key] > 0);
-    const total = (key: 'flushes' | 'writes') => [...syscallCounts.values()].reduce((t, c) => t + c[key], 0);
-    rows.push(
-      total('flushes') > 0 || database.kind === 'sqlite'
-        ? { name: 'fsyncs per payment, by service', value: per(total('flushes')), note: `fsync + fdatasync (perf): ${ranked('flushes').map(([n, c]) => `${n} ${per(c.flushes)}`).join(', ')}` }
-        : { name: 'fsyncs per payment, by service', value: '-', note: "PostgreSQL's own server processes flush its WAL; the services' processes are the ones counted" },
-      { name: 'writes per payment, by service', value: per(total('writes')), note: `write + writev + pwrite64, files and sockets (perf): ${ranked('writes').map(([n, c]) => `${n} ${per(c.writes)}`).join(', ')}` },
-    );
-  }
-
   if (!e2eOnly) await benchReads(platform);
 } finally {
   await stopPlatform(platform, profile);
   await dropDatabases(database);
 }
 
+/**
+ * The platform's peak: every client with one payment in flight (a closed
+ * loop), with what each service spent over the measured window.
+ */
+async function benchPeak(platform: Platform, payers: Payers, pids: Map<string, number>): Promise<EndToEndResult> {
+  log(`end-to-end payments: ${settings.clients} clients for ${settings.seconds} s`);
+  let window: ReturnType<typeof openWindow> | undefined;
+  let load: ReturnType<typeof watchLoad> | undefined;
+  const e2e = await benchEndToEnd(payers, {
+    clients: settings.clients,
+    seconds: settings.seconds,
+    warmUp: settings.warmUp,
+    onMeasureStart: () => {
+      load = watchLoad();
+      loadWindow.from = monotonicMicros();
+      window = openWindow(platform, pids, { syscalls: countingSyscalls });
+    },
+  });
+  loadWindow.to = monotonicMicros();
+  const counts = await window!.close();
+  const c = e2e.completionLatency;
+  rows.push(
+    ...underLoad(load!.stop(), [
+      {
+        name: 'end-to-end payments accepted',
+        value: formatRate(e2e.acceptedPerSecond, 'payments'),
+        note: `POST /v1/payments → 202; ${e2e.accepted} payments from ${e2e.options.clients} concurrent clients (closed loop: one payment in flight each) between ${e2e.users} users; 202 latency p50 ${formatMs(e2e.acceptLatency.p50)}, p99 ${formatMs(e2e.acceptLatency.p99)}`,
+      },
+      {
+        name: 'end-to-end payments completed',
+        value: formatRate(e2e.completedPerSecond, 'payments'),
+        note: `saga done (reserve, capture, events) and told to the sender; ${e2e.completed} completed, ${e2e.failed} failed, ${e2e.byPolling} learnt by polling instead of the WebSocket push`,
+      },
+      {
+        name: 'end-to-end latency (request → completion seen by the client)',
+        value: percentiles(c),
+        note: `from sending the POST to the sender's WebSocket push of payment_sent; max ${formatMs(c.max)}`,
+      },
+      ...perPaymentRows(counts, e2e.accepted, database),
+    ]),
+  );
+  return e2e;
+}
+
+/**
+ * Latency with headroom: an open loop at half the peak the closed loop
+ * measured, where queueing should not dominate (the platform is busy half
+ * the time), for the fixed time in settings.
+ */
+async function benchHalfPeak(payers: Payers, peak: EndToEndResult): Promise<void> {
+  const rate = Math.max(1, peak.completedPerSecond / 2);
+  log(`half the peak: payments started at ${rate.toFixed(1)}/s for ${settings.openLoopSeconds} s (open loop)`);
+  // The closed loop's trailing events (receivers' notifications, audit, transaction records) finish first.
+  await sleep(1000);
+  const load = watchLoad();
+  const open = await benchOpenLoop(payers, { rate, seconds: settings.openLoopSeconds });
+  const c = open.completionLatency;
+  rows.push(
+    ...underLoad(load.stop(), [
+      {
+        name: 'latency at half the peak (open loop, request → completion seen by the client)',
+        value: percentiles(c),
+        note: `${open.started} payments started on a fixed schedule at ${rate.toFixed(1)}/s (half the closed loop's ${formatRate(peak.completedPerSecond, 'payments')}) for ${settings.openLoopSeconds} s by ${payers.count} users in turn, none waiting for another; each timed from when it was due to the sender's push of payment_sent; 202 latency p50 ${formatMs(open.acceptLatency.p50)}, p99 ${formatMs(open.acceptLatency.p99)}; max ${formatMs(c.max)}; ${open.failed} failed, ${open.byPolling} learnt by polling; latest start ${formatMs(open.maxStartLagMs)} behind schedule`,
+      },
+      {
+        name: 'payments at half the peak (open loop), achieved',
+        value: formatRate(open.completedPerSecond, 'payments'),
+        note: `completed, from the first start to the last completion; started ${formatRate(open.startedPerSecond, 'payments')} against ${rate.toFixed(1)}/s scheduled`,
+      },
+    ]),
+  );
+}
+
+/**
+ * Payments one at a time on the otherwise idle platform: the flow's own
+ * latency, and what one payment costs when it shares nothing with others.
+ */
+async function benchOneAtATime(platform: Platform, payers: Payers, pids: Map<string, number>): Promise<void> {
+  log(`payments one at a time: ${settings.oneAtATime}`);
+  await sleep(1000);
+  let window: ReturnType<typeof openWindow> | undefined;
+  let load: ReturnType<typeof watchLoad> | undefined;
+  const one = await benchSequential(payers, {
+    payments: settings.oneAtATime,
+    warmUp: 3,
+    onMeasureStart: () => {
+      load = watchLoad();
+      window = openWindow(platform, pids, { syscalls: countingSyscalls });
+    },
+  });
+  const counts = await window!.close();
+  const c = one.completionLatency;
+  rows.push(
+    ...underLoad(load!.stop(), [
+      {
+        name: 'payments one at a time (request → completion seen by the client)',
+        value: percentiles(c),
+        note: `${one.payments} payments sent one after another by one client, the next POST once the previous payment's payment_sent push arrived, on the otherwise idle platform; 202 latency p50 ${formatMs(one.acceptLatency.p50)}, p99 ${formatMs(one.acceptLatency.p99)}; max ${formatMs(c.max)}; ${one.failed} failed, ${one.byPolling} learnt by polling; ${one.seconds.toFixed(1)} s in all`,
+      },
+      ...perPaymentRows(counts, one.payments, database, 'one at a time: '),
+    ]),
+  );
+}
+
+function percentiles(s: LatencySummary): string {
+  return `p50 ${formatMs(s.p50)} · p95 ${formatMs(s.p95)} · p99 ${formatMs(s.p99)}`;
+}
+
 async function benchReads(platform: Platform): Promise<void> {
   log(`wallet gRPC: ${settings.readConcurrency} calls in flight for ${settings.readSeconds} s each`);
+  const grpcLoad = watchLoad();
   const grpc = await benchWalletGrpc(platform.url('wallet'), { seconds: settings.readSeconds, concurrency: settings.readConcurrency });
   rows.push(
-    { name: 'wallet gRPC GetBalance', value: formatRate(grpc.getBalancePerSecond, 'calls'), note: `the platform's wallet process, ${grpc.concurrency} calls in flight on one channel` },
-    { name: 'wallet gRPC TransferFunds', value: formatRate(grpc.transferPerSecond, 'transfers'), note: 'durable, an idempotency key each' },
+    ...underLoad(grpcLoad.stop(), [
+      { name: 'wallet gRPC GetBalance', value: formatRate(grpc.getBalancePerSecond, 'calls'), note: `the platform's wallet process, ${grpc.concurrency} calls in flight on one channel` },
+      {
+        name: 'bare grpc-js GetBalance, same response',
+        value: formatRate(grpc.bareGetBalancePerSecond, 'calls'),
+        note: `a bare @grpc/grpc-js server in its own process answering the wallet's BalanceResponse (wallet.proto), same client and concurrency; wallet/bare ratio ${(grpc.getBalancePerSecond / grpc.bareGetBalancePerSecond).toFixed(2)}`,
+      },
+      { name: 'wallet gRPC TransferFunds', value: formatRate(grpc.transferPerSecond, 'transfers'), note: 'durable, an idempotency key each' },
+    ]),
   );
 
   log(`gateway reads: ${settings.readConcurrency} concurrent clients for ${settings.readSeconds} s each`);
+  const readsLoad = watchLoad();
   const reads = await benchGatewayRead(platform, { seconds: settings.readSeconds, concurrency: settings.readConcurrency });
   rows.push(
-    {
-      name: 'gateway GET /v1/wallets',
-      value: formatRate(reads.gatewayPerSecond, 'requests'),
-      note: `bearer token, rate limiter, gRPC ListWallets, response schema; ${reads.bodyBytes}-byte JSON; ${reads.concurrency} concurrent keep-alive clients`,
-    },
-    {
-      name: 'bare Fastify, same JSON',
-      value: formatRate(reads.bareFastifyPerSecond, 'requests'),
-      note: `its own process, same client; gateway/bare ratio ${(reads.gatewayPerSecond / reads.bareFastifyPerSecond).toFixed(2)}`,
-    },
+    ...underLoad(readsLoad.stop(), [
+      {
+        name: 'gateway GET /v1/wallets',
+        value: formatRate(reads.gatewayPerSecond, 'requests'),
+        note: `bearer token, rate limiter, gRPC ListWallets, response schema; ${reads.bodyBytes}-byte JSON; ${reads.concurrency} concurrent keep-alive clients`,
+      },
+      {
+        name: 'bare Fastify, same JSON',
+        value: formatRate(reads.bareFastifyPerSecond, 'requests'),
+        note: `its own process, same client; gateway/bare ratio ${(reads.gatewayPerSecond / reads.bareFastifyPerSecond).toFixed(2)}`,
+      },
+    ]),
   );
 }
 
@@ -172,16 +236,19 @@ if (e2eOnly) {
 }
 
 log(`baseline: ${transfers} bare ledger transfers on the same database kind`);
+const baselineLoad = watchLoad();
 const baseline = await benchBaseline(database, Math.max(transfers, 100), settings.clients);
 const e2eRate = completedPerSecond;
 rows.splice(
   3,
   0,
-  {
-    name: 'baseline: bare ledger transfers',
-    value: formatRate(baseline.perSecond, 'transfers'),
-    note: `${baseline.transfers} WalletLedger.transfer calls in-process (one transaction each: lock both wallets, journal entry and lines, balances, idempotency key), ${settings.clients} concurrent callers, same database kind`,
-  },
+  ...underLoad(baselineLoad.stop(), [
+    {
+      name: 'baseline: bare ledger transfers',
+      value: formatRate(baseline.perSecond, 'transfers'),
+      note: `${baseline.transfers} WalletLedger.transfer calls in-process (one transaction each: lock both wallets, journal entry and lines, balances, idempotency key), ${settings.clients} concurrent callers, same database kind`,
+    },
+  ]),
   {
     name: '**headline: end-to-end completed ÷ baseline**',
     value: `**${(e2eRate / baseline.perSecond).toFixed(3)}**`,
@@ -189,24 +256,44 @@ rows.splice(
   },
 );
 
-log('broker vs BullMQ');
+log('broker vs BullMQ (the local Redis, then a Redis with appendfsync always)');
+const queuesLoad = watchLoad();
 const queues = await benchBroker({ quick });
-const bull = queues.bullmq;
 rows.push(
-  {
-    name: 'broker durable messages (send+receive+delete)',
-    value: formatRate(queues.broker.perSecond, 'msg'),
-    note: `embedded broker over the AWS SDK (HTTP), SQLite WAL, every send fsynced before its ack; ${queues.setup}${
-      queues.broker.serverCpuSeconds === undefined ? '' : `; broker CPU ${((queues.broker.serverCpuSeconds * 1e6) / queues.broker.messages).toFixed(0)} µs/message`
-    }`,
-  },
-  typeof bull === 'string'
-    ? { name: 'BullMQ on Redis (same work)', value: '-', note: bull }
-    : {
-        name: 'BullMQ on Redis (same work)',
-        value: formatRate(bull.perSecond, 'msg'),
-        note: `local Redis 127.0.0.1:6379 with ${bull.persistence}; broker/BullMQ ratio ${(queues.broker.perSecond / bull.perSecond).toFixed(2)}`,
-      },
+  ...underLoad(queuesLoad.stop(), [
+    {
+      name: 'broker durable messages (send+receive+delete)',
+      value: formatRate(queues.broker.perSecond, 'msg'),
+      note: `embedded broker over the AWS SDK (HTTP), SQLite WAL, every send fsynced before its ack; ${queues.setup}${
+        queues.broker.serverCpuSeconds === undefined ? '' : `; broker CPU ${((queues.broker.serverCpuSeconds * 1e6) / queues.broker.messages).toFixed(0)} µs/message`
+      }`,
+    },
+    bullMqRow('BullMQ on Redis (same work)', queues.bullmq, 'local Redis 127.0.0.1:6379', queues.broker.perSecond),
+    bullMqRow(
+      'BullMQ on Redis with appendfsync always (same work)',
+      queues.bullmqDurable,
+      'a redis-server of its own (free loopback port, temporary --dir, no RDB; every write fsynced before Redis replies, as the broker fsyncs a send before acknowledging it)',
+      queues.broker.perSecond,
+    ),
+  ]),
+);
+
+log(`broker hop latency: ${settings.hops} messages one at a time, then as many bare SQLite commits`);
+const hopLoad = watchLoad();
+const hop = await benchBrokerHop({ hops: settings.hops });
+rows.push(
+  ...underLoad(hopLoad.stop(), [
+    {
+      name: 'broker hop latency (SendMessage → a waiting receiver has it)',
+      value: `p50 ${formatMs(hop.hop.p50)} · p99 ${formatMs(hop.hop.p99)}`,
+      note: `embedded broker in its own process over the AWS SDK; one consumer long-polling (ReceiveMessage, WaitTimeSeconds 20, up to 10 messages, then DeleteMessageBatch), one producer sending one ${hop.bodyBytes}-byte message at a time (SendMessage) ${hop.pauseMs} ms after the consumer polls again; ${hop.hops} hops; max ${formatMs(hop.hop.max)}`,
+    },
+    {
+      name: 'bare SQLite commit, same body and disk',
+      value: `p50 ${formatMs(hop.sqliteCommit.p50)} · p99 ${formatMs(hop.sqliteCommit.p99)}`,
+      note: `node:sqlite, WAL, synchronous=FULL, one INSERT of the same body per transaction, a file in the broker's temporary directory; ${hop.hops} commits; max ${formatMs(hop.sqliteCommit.max)}`,
+    },
+  ]),
 );
 
 const header = [
@@ -226,15 +313,11 @@ console.log(report);
 mkdirSync(resultsDir, { recursive: true });
 writeFileSync(path.join(resultsDir, 'latest.md'), report);
 
-/** The broker's broker_requests_total by action, from its /metrics. */
-async function brokerRequests(p: Platform): Promise<Map<string, number>> {
-  const text = await (await fetch(`${p.env.PAYMESH_BROKER_URL}/metrics`)).text();
-  const counts = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    const match = /^broker_requests_total\{.*action="([^"]+)".*\} (\d+)/.exec(line);
-    if (match) counts.set(match[1]!, Number(match[2]));
-  }
-  return counts;
+/** A BullMQ row: its rate, where its Redis ran and how durably, and the broker/BullMQ ratio named by that durability. */
+function bullMqRow(name: string, bull: BullMqResult | string, where: string, brokerPerSecond: number): BenchRow {
+  if (typeof bull === 'string') return { name, value: '-', note: bull };
+  const ratio = (brokerPerSecond / bull.perSecond).toFixed(2);
+  return { name, value: formatRate(bull.perSecond, 'msg'), note: `${where} with ${bull.persistence}; broker/BullMQ-${bull.durable ? 'durable' : 'volatile'} ratio ${ratio}` };
 }
 
 /**
