@@ -1,7 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { AwsError } from '../aws-error.ts';
-import type { QueueDelivery } from '../ports.ts';
+import type { QueueDelivery, QueueTransactions } from '../ports.ts';
+import type { RoutingTable } from './routing-table.ts';
 import type { EventBridgeSchema } from './schema.ts';
 
 /** What every EventBridge action needs: the broker's database, identity, clock and log. */
@@ -11,7 +12,9 @@ export interface Deps {
   accountId: string;
   region: string;
   log: Logger;
-  queues: QueueDelivery;
+  queues: QueueDelivery & QueueTransactions;
+  /** Buses, enabled rules, targets and archives, kept in memory (routing-table.ts). */
+  routes: RoutingTable;
   now: () => number;
   /** Parsed, validated patterns by their text: rules are read far more often than written. */
   pattern(text: string): Record<string, unknown>;

@@ -196,7 +196,8 @@ export class DeliveryWorker {
 
   private backoff(attempts: number): number {
     const exponential = Math.min(this.timing.retryMaxDelayMs, this.timing.retryBaseDelayMs * 2 ** Math.min(attempts - 1, 30));
-    return exponential / 2 + Math.random() * (exponential / 2);
+    // Whole milliseconds: the column is a bigint, and PostgreSQL refuses a fraction.
+    return Math.floor(exponential / 2 + Math.random() * (exponential / 2));
   }
 
   private async failed(row: DeliveryRow, err: unknown): Promise<void> {

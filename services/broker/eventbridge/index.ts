@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { AwsError } from '../aws-error.ts';
-import type { ActionHandler, BrokerContext, QueueDelivery } from '../ports.ts';
+import type { ActionHandler, BrokerContext, QueueDelivery, QueueTransactions } from '../ports.ts';
 import { createArchive, deleteArchive, describeArchive, listArchives, updateArchive } from './archives.ts';
 import { createEventBus, deleteEventBus, describeEventBus, listEventBuses } from './buses.ts';
 import type { Deps, Input } from './common.ts';
 import { DEFAULT_TIMING, DeliveryWorker, type DeliveryTiming } from './delivery.ts';
 import { parseEventPattern } from './pattern.ts';
+import { RoutingTable } from './routing-table.ts';
 import { putEvents } from './put-events.ts';
 import { cancelReplay, describeReplay, listReplays, startReplay } from './replays.ts';
 import { deleteRule, describeRule, listRules, putRule, setRuleState, testEventPattern } from './rules.ts';
@@ -59,6 +60,21 @@ const ACTIONS = new Map<string, Action>(Object.entries({
   CancelReplay: cancelReplay,
 } satisfies Record<string, Action>));
 
+/** Actions that change what PutEvents routes where: the routing table is read again after each. */
+const CHANGES_ROUTES = new Set([
+  'CreateEventBus',
+  'DeleteEventBus',
+  'PutRule',
+  'DeleteRule',
+  'EnableRule',
+  'DisableRule',
+  'PutTargets',
+  'RemoveTargets',
+  'CreateArchive',
+  'UpdateArchive',
+  'DeleteArchive',
+]);
+
 /** The actions this half answers, for the server's documentation or routing checks. */
 export const EVENTBRIDGE_ACTIONS = [...ACTIONS.keys()];
 
@@ -71,29 +87,31 @@ const PATTERN_CACHE_SIZE = 1000;
  * archives and replays live in the broker's database (eb_ tables, see
  * eventBridgeMigrations), so nothing acknowledged is lost across restarts.
  */
-export function createEventBridge(ctx: BrokerContext & { queues: QueueDelivery }, options: EventBridgeOptions = {}): EventBridge {
+export function createEventBridge(ctx: BrokerContext & { queues: QueueDelivery & QueueTransactions }, options: EventBridgeOptions = {}): EventBridge {
   const { clock, ...timing } = options;
   const log = ctx.log.child({ component: 'eventbridge' });
   const patterns = new Map<string, Record<string, unknown>>();
   let worker: DeliveryWorker | undefined;
 
+  const pattern = (text: string) => {
+    let parsed = patterns.get(text);
+    if (!parsed) {
+      parsed = parseEventPattern(text);
+      if (patterns.size >= PATTERN_CACHE_SIZE) patterns.delete(patterns.keys().next().value!);
+      patterns.set(text, parsed);
+    }
+    return parsed;
+  };
   const deps: Deps = {
     db: ctx.db as Kysely<EventBridgeSchema>,
+    routes: new RoutingTable(ctx.db as Kysely<EventBridgeSchema>, pattern),
     dialect: ctx.dialect,
     accountId: ctx.accountId,
     region: ctx.region,
     log,
     queues: ctx.queues,
     now: clock ?? Date.now,
-    pattern(text) {
-      let parsed = patterns.get(text);
-      if (!parsed) {
-        parsed = parseEventPattern(text);
-        if (patterns.size >= PATTERN_CACHE_SIZE) patterns.delete(patterns.keys().next().value!);
-        patterns.set(text, parsed);
-      }
-      return parsed;
-    },
+    pattern,
     wake: () => worker?.wake(),
   };
   worker = new DeliveryWorker(deps, { ...DEFAULT_TIMING, ...definedOnly(timing) });
@@ -108,6 +126,8 @@ export function createEventBridge(ctx: BrokerContext & { queues: QueueDelivery }
         if (err instanceof AwsError) throw err;
         log.error({ err, action }, 'EventBridge action failed');
         throw new AwsError('InternalException', 'An internal error occurred.', 500, 'Receiver');
+      } finally {
+        if (CHANGES_ROUTES.has(action)) deps.routes.invalidate();
       }
     },
     async start() {

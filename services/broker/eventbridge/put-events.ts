@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { AwsError } from '../aws-error.ts';
-import { inTransaction } from '../../../storage/transaction.ts';
+import type { QueueMessageRequest } from '../ports.ts';
+import type { Sql } from '../sqs/store.ts';
 import { busNameFrom, readTimestamp, ruleArn, validation, type Deps, type Input } from './common.ts';
 import { renderTargetInput } from './input-transform.ts';
 import { matchesPattern } from './pattern.ts';
-import type { DeliveryRow, EventBridgeSchema } from './schema.ts';
+import type { MessageAttributes } from './delivery.ts';
+import type { ArchiveEventRow, DeliveryRow, EventBridgeSchema } from './schema.ts';
 import { DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_MAX_RETRY_ATTEMPTS, type TargetSpec } from './targets.ts';
 
 /** The envelope every delivered event carries (and the SQS message body, unless the target transforms it). */
@@ -113,11 +115,27 @@ function prepare(deps: Deps, raw: unknown, index: number, now: number): Prepared
   };
 }
 
+/** A message for one rule target, with what a delivery row needs should the queue refuse it. */
+interface TargetMessage {
+  request: QueueMessageRequest;
+  event: EventEnvelope;
+  eventJson: string;
+  bus: string;
+  ruleArn: string;
+  target: TargetSpec;
+}
+
 /**
- * PutEvents. Every accepted entry is routed inside one transaction: a
- * delivery row per matching rule target and a copy per matching archive are
- * committed before the call returns, so an acknowledged event is never lost.
- * The delivery worker then moves the rows to their queues.
+ * PutEvents. Each accepted entry is matched against its bus's rules (the
+ * routing table in memory), and its messages are written into the target
+ * queues in one durable unit of the SQS store's group commit, the same one
+ * that acknowledges the call: once PutEvents answers, the queues have the
+ * events, with a single fsync shared with whatever else committed alongside.
+ * Only what cannot be written at once becomes a delivery row for the worker,
+ * with the target's retry policy and dead-letter queue: a target queue that is
+ * missing or of another account, a message SQS refuses, an input transformer
+ * that fails. Archive copies are written by a unit of their own that the
+ * acknowledgement does not wait for.
  */
 export async function putEvents(deps: Deps, input: Input) {
   const entries = input.Entries;
@@ -129,128 +147,188 @@ export async function putEvents(deps: Deps, input: Input) {
   }
   const now = deps.now();
   const prepared = entries.map((raw, index) => prepare(deps, raw, index, now));
+  const results: EntryResult[] = prepared.map((p) => ('envelope' in p ? { EventId: p.envelope.id } : p));
+  const routes = await deps.routes.current();
 
-  const results = await inTransaction(deps.db, async (trx) => {
-    const out: EntryResult[] = prepared.map((p) => ('envelope' in p ? { EventId: p.envelope.id } : p));
-    const byBus = new Map<string, PreparedEntry[]>();
-    for (const p of prepared) {
-      if (!('envelope' in p)) continue;
-      const list = byBus.get(p.bus) ?? [];
-      list.push(p);
-      byBus.set(p.bus, list);
+  const messages: TargetMessage[] = [];
+  const parked: DeliveryRow[] = [];
+  const archived: ArchiveEventRow[] = [];
+  const ingestionTime = new Date(now).toISOString();
+  for (const p of prepared) {
+    if (!('envelope' in p)) continue;
+    const bus = routes.get(p.bus);
+    if (!bus) {
+      results[p.index] = entryFailure('ResourceNotFoundException', `Event bus ${p.bus} does not exist.`);
+      continue;
     }
-    for (const [bus, list] of byBus) {
-      if (bus !== 'default') {
-        const exists = await trx.selectFrom('eb_event_buses').select('name').where('name', '=', bus).executeTakeFirst();
-        if (!exists) {
-          for (const p of list) out[p.index] = entryFailure('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+    const { envelope } = p;
+    const eventJson = JSON.stringify(envelope);
+    for (const rule of bus.rules) {
+      if (!matchesPattern(rule.pattern, envelope)) continue;
+      const arn = ruleArn(deps, p.bus, rule.name);
+      for (const target of rule.targets) {
+        let body: string;
+        try {
+          body = renderTargetInput(target, envelope as unknown as Record<string, unknown>, { ruleArn: arn, ruleName: rule.name, ingestionTime });
+        } catch (err) {
+          const row = untransformable(deps, { event: envelope, eventJson, bus: p.bus, ruleArn: arn, target, request: { queueArn: target.Arn, body: eventJson } }, err, now, parked.length);
+          if (row) parked.push(row);
           continue;
         }
+        messages.push({
+          request: {
+            queueArn: target.Arn,
+            body,
+            ...(target.Arn.endsWith('.fifo') ? { messageGroupId: target.SqsParameters?.MessageGroupId, messageDeduplicationId: randomUUID() } : {}),
+          },
+          event: envelope,
+          eventJson,
+          bus: p.bus,
+          ruleArn: arn,
+          target,
+        });
       }
-      await routeEvents(trx, deps, bus, list.map((p) => p.envelope), { archive: true });
     }
-    return out;
-  }).catch((err: unknown) => {
-    if (err instanceof AwsError) throw err;
-    deps.log.error({ err }, 'PutEvents could not store its events');
-    throw new AwsError('InternalException', 'The events could not be stored; none were accepted.', 500, 'Receiver');
-  });
+    for (const archive of bus.archives) {
+      if (archive.pattern && !matchesPattern(archive.pattern, envelope)) continue;
+      archived.push({ archive_name: archive.name, event_id: envelope.id, event_time_ms: Date.parse(envelope.time), archived_ms: now, size_bytes: utf8(eventJson), envelope: eventJson });
+    }
+  }
 
-  deps.wake();
+  let waiting = parked.length;
+  if (messages.length > 0 || parked.length > 0) {
+    try {
+      waiting = await deps.queues.transact(async (tx) => {
+        const outcomes = await tx.deliver(messages.map((m) => m.request));
+        const rows = [...parked];
+        outcomes.forEach((outcome, i) => 'error' in outcome && rows.push(deliveryRow(messages[i]!, tx.now, rows.length)));
+        await insertDeliveries(tx.sql, rows);
+        return rows.length;
+      });
+    } catch (err) {
+      deps.log.error({ err }, 'PutEvents could not store its events');
+      throw new AwsError('InternalException', 'The events could not be stored; none were accepted.', 500, 'Receiver');
+    }
+  }
+  if (waiting > 0) deps.wake();
+  if (archived.length > 0) {
+    deps.queues
+      .transact(async (tx) => void (await insertArchived(tx.sql, archived)))
+      .catch((err: unknown) => deps.log.error({ err, events: archived.length }, 'archiving events for replay failed; they were delivered'));
+  }
   return {
     FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
     Entries: results,
   };
 }
 
+/** A delivery the worker makes later: the queue refused it now, or its input could not be rendered. */
+function deliveryRow(m: TargetMessage, now: number, seq: number): DeliveryRow {
+  return {
+    id: randomUUID(),
+    event_id: m.event.id,
+    bus_name: m.bus,
+    rule_arn: m.ruleArn,
+    target_id: m.target.Id,
+    target_arn: m.target.Arn,
+    body: m.request.body,
+    event: m.eventJson,
+    message_group_id: m.target.SqsParameters?.MessageGroupId ?? null,
+    dead_letter_arn: m.target.DeadLetterConfig?.Arn ?? null,
+    phase: 'target',
+    attempts: 0,
+    max_retries: m.target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS,
+    deadline_ms: now + (m.target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000,
+    next_attempt_ms: now,
+    lease_until_ms: 0,
+    last_error_code: null,
+    last_error_message: null,
+    dead_letter_attributes: null,
+    created_ms: now,
+    seq,
+  };
+}
+
 /**
- * Routes events put on (or replayed onto) a bus: a delivery row for every
- * target of every enabled rule whose pattern matches, and, for new events, a
- * copy in every archive of the bus whose pattern matches. Runs inside the
- * caller's transaction.
+ * An event whose target input cannot be rendered is never delivered to the
+ * target (trying again renders the same): it goes to the target's dead-letter
+ * queue, with EventBridge's error attributes, or is dropped with an error log
+ * line when the target has none.
  */
-export async function routeEvents(
+function untransformable(deps: Deps, m: TargetMessage, err: unknown, now: number, seq: number): DeliveryRow | undefined {
+  const message = `The input transformer failed: ${(err as Error)?.message ?? String(err)}`.slice(0, 1000);
+  const context = { eventId: m.event.id, ruleArn: m.ruleArn, targetArn: m.target.Arn };
+  if (!m.target.DeadLetterConfig?.Arn) {
+    deps.log.error(context, `${message}; the target has no dead-letter queue: event dropped`);
+    return undefined;
+  }
+  deps.log.warn(context, `${message}; sending the event to the dead-letter queue`);
+  const attributes: MessageAttributes = {
+    ERROR_CODE: { DataType: 'String', StringValue: 'InputTransformationFailed' },
+    ERROR_MESSAGE: { DataType: 'String', StringValue: message },
+    RETRY_ATTEMPTS: { DataType: 'Number', StringValue: '0' },
+    RULE_ARN: { DataType: 'String', StringValue: m.ruleArn },
+    TARGET_ARN: { DataType: 'String', StringValue: m.target.Arn },
+  };
+  return { ...deliveryRow(m, now, seq), phase: 'dead-letter', last_error_code: 'InputTransformationFailed', last_error_message: message, dead_letter_attributes: JSON.stringify(attributes) };
+}
+
+const DELIVERY_COLUMNS = [
+  'id', 'event_id', 'bus_name', 'rule_arn', 'target_id', 'target_arn', 'body', 'event', 'message_group_id', 'dead_letter_arn', 'phase', 'attempts',
+  'max_retries', 'deadline_ms', 'next_attempt_ms', 'lease_until_ms', 'last_error_code', 'last_error_message', 'dead_letter_attributes', 'created_ms', 'seq',
+] as const satisfies ReadonlyArray<keyof DeliveryRow>;
+const INSERT_DELIVERY = `INSERT INTO eb_deliveries (${DELIVERY_COLUMNS.join(', ')}) VALUES (${DELIVERY_COLUMNS.map(() => '?').join(', ')})`;
+
+async function insertDeliveries(sql: Sql, rows: DeliveryRow[]): Promise<void> {
+  for (const row of rows) await sql.run(INSERT_DELIVERY, DELIVERY_COLUMNS.map((column) => row[column]));
+}
+
+const ARCHIVE_COLUMNS = ['archive_name', 'event_id', 'event_time_ms', 'archived_ms', 'size_bytes', 'envelope'] as const satisfies ReadonlyArray<keyof ArchiveEventRow>;
+const INSERT_ARCHIVED = `INSERT INTO eb_archive_events (${ARCHIVE_COLUMNS.join(', ')}) VALUES (${ARCHIVE_COLUMNS.map(() => '?').join(', ')}) ON CONFLICT DO NOTHING`;
+
+async function insertArchived(sql: Sql, rows: ArchiveEventRow[]): Promise<void> {
+  for (const row of rows) await sql.run(INSERT_ARCHIVED, ARCHIVE_COLUMNS.map((column) => row[column]));
+}
+
+/**
+ * Routes replayed events (a replay's batch, inside its transaction): a
+ * delivery row for every target of every enabled rule of the bus whose
+ * pattern matches (of the replay's rules only, when it names some), which the
+ * worker delivers. Replayed events are never archived again (AWS's archive
+ * rules exclude them the same way).
+ */
+export async function routeReplayedEvents(
   trx: Transaction<EventBridgeSchema>,
   deps: Deps,
   bus: string,
   events: EventEnvelope[],
-  options: { archive: boolean; onlyRuleArns?: Set<string> },
+  onlyRuleArns: Set<string> | undefined,
 ): Promise<number> {
   const now = deps.now();
-  const rules = await trx.selectFrom('eb_rules').selectAll().where('bus_name', '=', bus).where('state', '=', 'ENABLED').execute();
-  const targets = rules.length === 0 ? [] : await trx.selectFrom('eb_targets').selectAll().where('bus_name', '=', bus).orderBy('target_id').execute();
-  const targetsByRule = new Map<string, TargetSpec[]>();
-  for (const t of targets) {
-    const list = targetsByRule.get(t.rule_name) ?? [];
-    list.push(JSON.parse(t.spec) as TargetSpec);
-    targetsByRule.set(t.rule_name, list);
-  }
-
+  const rules = (await deps.routes.current()).get(bus)?.rules ?? [];
   const deliveries: DeliveryRow[] = [];
   const ingestionTime = new Date(now).toISOString();
   for (const envelope of events) {
     const eventJson = JSON.stringify(envelope);
     for (const rule of rules) {
       const arn = ruleArn(deps, bus, rule.name);
-      if (options.onlyRuleArns && !options.onlyRuleArns.has(arn)) continue;
-      const ruleTargets = targetsByRule.get(rule.name);
-      if (!ruleTargets || !rule.event_pattern || !matchesPattern(deps.pattern(rule.event_pattern), envelope)) continue;
-      for (const target of ruleTargets) {
-        deliveries.push({
-          id: randomUUID(),
-          event_id: envelope.id,
-          bus_name: bus,
-          rule_arn: arn,
-          target_id: target.Id,
-          target_arn: target.Arn,
-          body: renderTargetInput(target, envelope as unknown as Record<string, unknown>, { ruleArn: arn, ruleName: rule.name, ingestionTime }),
-          event: eventJson,
-          message_group_id: target.SqsParameters?.MessageGroupId ?? null,
-          dead_letter_arn: target.DeadLetterConfig?.Arn ?? null,
-          phase: 'target',
-          attempts: 0,
-          max_retries: target.RetryPolicy?.MaximumRetryAttempts ?? DEFAULT_MAX_RETRY_ATTEMPTS,
-          deadline_ms: now + (target.RetryPolicy?.MaximumEventAgeInSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS) * 1000,
-          next_attempt_ms: now,
-          lease_until_ms: 0,
-          last_error_code: null,
-          last_error_message: null,
-          dead_letter_attributes: null,
-          created_ms: now,
-          seq: deliveries.length,
-        });
+      if (onlyRuleArns && !onlyRuleArns.has(arn)) continue;
+      if (!matchesPattern(rule.pattern, envelope)) continue;
+      for (const target of rule.targets) {
+        const m: TargetMessage = { event: envelope, eventJson, bus, ruleArn: arn, target, request: { queueArn: target.Arn, body: eventJson } };
+        try {
+          m.request.body = renderTargetInput(target, envelope as unknown as Record<string, unknown>, { ruleArn: arn, ruleName: rule.name, ingestionTime });
+        } catch (err) {
+          const row = untransformable(deps, m, err, now, deliveries.length);
+          if (row) deliveries.push(row);
+          continue;
+        }
+        deliveries.push(deliveryRow(m, now, deliveries.length));
       }
     }
   }
   for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
     await trx.insertInto('eb_deliveries').values(deliveries.slice(i, i + INSERT_CHUNK)).execute();
   }
-
-  if (options.archive) await archiveEvents(trx, deps, bus, events, now);
   return deliveries.length;
-}
-
-async function archiveEvents(trx: Transaction<EventBridgeSchema>, deps: Deps, bus: string, events: EventEnvelope[], now: number): Promise<void> {
-  const archives = await trx.selectFrom('eb_archives').select(['name', 'event_pattern']).where('bus_name', '=', bus).where('state', '=', 'ENABLED').execute();
-  if (archives.length === 0) return;
-  const rows = [];
-  for (const envelope of events) {
-    // Replayed events are never archived again (AWS's archive rules exclude them the same way).
-    if (envelope['replay-name'] !== undefined) continue;
-    const json = JSON.stringify(envelope);
-    for (const archive of archives) {
-      if (archive.event_pattern && !matchesPattern(deps.pattern(archive.event_pattern), envelope)) continue;
-      rows.push({
-        archive_name: archive.name,
-        event_id: envelope.id,
-        event_time_ms: Date.parse(envelope.time),
-        archived_ms: now,
-        size_bytes: utf8(json),
-        envelope: json,
-      });
-    }
-  }
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await trx.insertInto('eb_archive_events').values(rows.slice(i, i + INSERT_CHUNK)).execute();
-  }
 }

@@ -20,7 +20,7 @@ import {
   type Deps,
   type Input,
 } from './common.ts';
-import { routeEvents, type EventEnvelope } from './put-events.ts';
+import { routeReplayedEvents, type EventEnvelope } from './put-events.ts';
 import type { ReplayRow, ReplayState } from './schema.ts';
 
 const REPLAY_NAME = /^[.\-_A-Za-z0-9]+$/;
@@ -232,7 +232,7 @@ async function advance(deps: Deps, replay: ReplayRow): Promise<boolean> {
     }
     const batch = await query.orderBy('event_time_ms').orderBy('event_id').limit(REPLAY_BATCH).execute();
     const events = batch.map((row) => ({ ...(JSON.parse(row.envelope) as EventEnvelope), 'replay-name': replay.name }));
-    if (events.length > 0) await routeEvents(trx, deps, bus, events, { archive: false, onlyRuleArns });
+    if (events.length > 0) await routeReplayedEvents(trx, deps, bus, events, onlyRuleArns);
     const last = batch[batch.length - 1];
     const done = batch.length < REPLAY_BATCH;
     const moved = await trx

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { AwsError } from '../aws-error.ts';
 import type { BrokerDatabase } from '../database.ts';
-import type { QueueDelivery } from '../ports.ts';
+import type { QueueDelivery, QueueTransactions } from '../ports.ts';
 import type { RequestContext, SqsDeps } from './context.ts';
 import { DEFAULT_HOUSEKEEPING, Housekeeping, type HousekeepingTiming } from './housekeeping.ts';
 import { changeMessageVisibility, changeMessageVisibilityBatch, deleteMessage, deleteMessageBatch } from './in-flight.ts';
@@ -24,7 +24,7 @@ import {
 } from './queues.ts';
 import { receiveMessage } from './receive.ts';
 import { QueueRegistry } from './registry.ts';
-import { deliverToQueueArn, sendMessage, sendMessageBatch } from './send.ts';
+import { deliverInTransaction, deliverToQueueArn, sendMessage, sendMessageBatch } from './send.ts';
 import { Store } from './store.ts';
 import { Waiters } from './waiters.ts';
 
@@ -76,7 +76,7 @@ export type SqsOptions = Partial<HousekeepingTiming> & {
   clock?: () => number;
 };
 
-export type Sqs = QueueDelivery & {
+export type Sqs = QueueDelivery & QueueTransactions & {
   /** Answers AmazonSQS.<action> with the JSON protocol's response shape; throws AwsError with SQS's codes. */
   handle(action: string, input: Record<string, unknown>, request: RequestContext): Promise<unknown>;
   /** Loads the queues and starts housekeeping (retention, deduplication windows, move tasks). */
@@ -115,6 +115,7 @@ export function createSqs(ctx: SqsContext, options: SqsOptions = {}): Sqs {
       }
     },
     deliverToQueueArn: (arn, body, options) => deliverToQueueArn(deps, arn, body, options),
+    transact: (work) => store.run((tx) => work({ sql: tx.sql, now: tx.now, deliver: (requests) => deliverInTransaction(tx, deps, requests) })),
     async start() {
       await store.run((tx) => registry.load(tx.sql));
       housekeeping.start();

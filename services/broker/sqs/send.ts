@@ -15,6 +15,7 @@ import {
   type MessageAttributes,
 } from './message-attributes.ts';
 import { insertMessage, insertStandardMessages, sequenceNumberOf } from './messages.ts';
+import type { QueueMessageOutcome, QueueMessageRequest } from '../ports.ts';
 import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';
 
@@ -232,6 +233,40 @@ export async function sendMessageBatch(deps: SqsDeps, input: Input, ctx: Request
     Successful: accepted.map((a, i) => ({ Id: a.id, ...resultOf(a.message, stored[i]!) })),
     Failed: failed,
   };
+}
+
+/**
+ * The QueueTransactions port: EventBridge's messages for its targets, stored
+ * like sends in the caller's unit of work. A message a queue refuses (the
+ * queue is gone, or SQS would refuse it) is reported, not thrown, so the rest
+ * of the unit commits.
+ */
+export async function deliverInTransaction(tx: Tx, deps: SqsDeps, requests: QueueMessageRequest[]): Promise<QueueMessageOutcome[]> {
+  const outcomes: QueueMessageOutcome[] = new Array(requests.length);
+  const byQueue = new Map<number, Array<{ index: number; message: PreparedMessage }>>();
+  requests.forEach((request, index) => {
+    const queue = deps.registry.getByArn(request.queueArn);
+    if (!queue) {
+      outcomes[index] = { error: queueDoesNotExist() };
+      return;
+    }
+    try {
+      const message = prepareMessage(queue, {
+        MessageBody: request.body,
+        ...(queue.fifo ? { MessageGroupId: request.messageGroupId, MessageDeduplicationId: request.messageDeduplicationId } : {}),
+      });
+      const list = byQueue.get(queue.id) ?? [];
+      list.push({ index, message });
+      byQueue.set(queue.id, list);
+    } catch (err) {
+      outcomes[index] = { error: err instanceof AwsError ? err : new AwsError('InternalError', String((err as Error)?.message ?? err), 500, 'Receiver') };
+    }
+  });
+  for (const [queueId, list] of byQueue) {
+    const stored = await storeMessages(tx, deps, queueId, list.map((m) => m.message), deps.accountId);
+    list.forEach(({ index }, k) => (outcomes[index] = stored ? { messageId: stored[k]!.messageId } : { error: queueDoesNotExist() }));
+  }
+  return outcomes;
 }
 
 /** The QueueDelivery port: EventBridge's deliveries to a queue target, stored like any send. */

@@ -4,6 +4,7 @@ import {
   CreateArchiveCommand,
   CreateEventBusCommand,
   DescribeReplayCommand,
+  DisableRuleCommand,
   ListRulesCommand,
   PutEventsCommand,
   PutRuleCommand,
@@ -60,6 +61,56 @@ describe('EventBridge through the AWS SDK', () => {
     assert.match(event.time, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     const rest = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 1 }));
     assert.equal(rest.Messages, undefined, 'the event below the numeric threshold matched nothing');
+  });
+
+  test('PutEvents answers once its target queues have the event: received at once with the delivery worker stopped, no delivery row left', async (t) => {
+    const b = await startTestBroker(t);
+    await b.events.send(new CreateEventBusCommand({ Name: BUS }));
+    const url = await routeToQueue(b, 'completed-to-ledger', { source: [SOURCE] }, 'ledger');
+    await b.broker.eventBridge.stop();
+    const put = await b.events.send(new PutEventsCommand({ Entries: [completed({ transaction_id: 't-now' })] }));
+    assert.equal(put.FailedEntryCount, 0);
+    const { Messages = [] } = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0 }));
+    assert.equal(JSON.parse(Messages[0]?.Body ?? '{}').detail?.transaction_id, 't-now', 'in the queue when PutEvents answered');
+    const rows = await b.broker.database.db.selectFrom('eb_deliveries').select('id').execute();
+    assert.deepEqual(rows, [], 'only a delivery that could not be made at once waits in eb_deliveries');
+  });
+
+  test('a target whose queue is missing waits as a delivery row, and reaches the queue once it exists', async (t) => {
+    const b = await startTestBroker(t);
+    await b.events.send(new CreateEventBusCommand({ Name: BUS }));
+    await b.events.send(new PutRuleCommand({ Name: 'to-later', EventBusName: BUS, EventPattern: JSON.stringify({ source: [SOURCE] }) }));
+    await b.events.send(new PutTargetsCommand({ Rule: 'to-later', EventBusName: BUS, Targets: [{ Id: 'later', Arn: b.arnOf('created-later') }] }));
+    await b.broker.eventBridge.stop();
+    assert.equal((await b.events.send(new PutEventsCommand({ Entries: [completed({ transaction_id: 't-later' })] }))).FailedEntryCount, 0);
+    const waiting = await b.broker.database.db.selectFrom('eb_deliveries').select(['target_arn', 'phase']).execute();
+    assert.deepEqual(waiting.map((row) => ({ ...row })), [{ target_arn: b.arnOf('created-later'), phase: 'target' }]);
+    const url = await b.createQueue('created-later');
+    await b.broker.eventBridge.start();
+    const [message] = await receiveCount(b.sqs, { QueueUrl: url, WaitTimeSeconds: 5 }, 1);
+    assert.equal(JSON.parse(message!.Body!).detail.transaction_id, 't-later');
+  });
+
+  test('a rule added, disabled or retargeted takes effect for the next PutEvents', async (t) => {
+    const b = await startTestBroker(t);
+    await b.events.send(new CreateEventBusCommand({ Name: BUS }));
+    const first = await b.createQueue('first');
+    const second = await b.createQueue('second');
+    const put = async (id: string) => assert.equal((await b.events.send(new PutEventsCommand({ Entries: [completed({ transaction_id: id })] }))).FailedEntryCount, 0);
+    const ids = async (url: string) => {
+      const { Messages = [] } = await b.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+      return Messages.map((m) => JSON.parse(m.Body!).detail.transaction_id as string).sort();
+    };
+    await put('before-any-rule');
+    await b.events.send(new PutRuleCommand({ Name: 'r', EventBusName: BUS, EventPattern: JSON.stringify({ source: [SOURCE] }) }));
+    await b.events.send(new PutTargetsCommand({ Rule: 'r', EventBusName: BUS, Targets: [{ Id: 't', Arn: b.arnOf('first') }] }));
+    await put('to-first');
+    await b.events.send(new PutTargetsCommand({ Rule: 'r', EventBusName: BUS, Targets: [{ Id: 't', Arn: b.arnOf('second') }] }));
+    await put('to-second');
+    await b.events.send(new DisableRuleCommand({ Name: 'r', EventBusName: BUS }));
+    await put('while-disabled');
+    assert.deepEqual(await ids(first), ['to-first']);
+    assert.deepEqual(await ids(second), ['to-second']);
   });
 
   test('a burst of events reaches a FIFO target in the order it was put', async (t) => {

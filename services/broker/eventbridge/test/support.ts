@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { CompiledQuery, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { openDatabase, type Database, type DatabaseConfig } from '../../../../storage/database.ts';
 import { migrateToLatest } from '../../../../storage/migrate.ts';
 import { AwsError } from '../../aws-error.ts';
-import type { QueueDelivery } from '../../ports.ts';
+import type { QueueDelivery, QueueMessageOutcome, QueueTransaction, QueueTransactions } from '../../ports.ts';
+import type { Sql } from '../../sqs/store.ts';
 import { createEventBridge, eventBridgeMigrations, type EventBridge, type EventBridgeOptions, type QueueDeliveryOptions } from '../index.ts';
 
 export const ACCOUNT = '123456789012';
@@ -21,11 +23,40 @@ export interface Delivered {
 /**
  * An in-memory stand-in for the SQS half: queues that exist accept messages
  * and record them; any other ARN fails as SQS does for a missing queue.
+ * Its transactions are real ones on the harness database, and what they
+ * deliver is recorded only once they commit.
  */
-export class RecordingQueues implements QueueDelivery {
+export class RecordingQueues implements QueueDelivery, QueueTransactions {
   readonly existing = new Set<string>();
   readonly delivered: Delivered[] = [];
   readonly failures: Array<{ queueArn: string; at: number }> = [];
+  db: Kysely<any> | undefined;
+  dialect: 'sqlite' | 'postgres' = 'sqlite';
+
+  async transact<T>(work: (tx: QueueTransaction) => Promise<T>): Promise<T> {
+    const pending: Delivered[] = [];
+    const result = await this.db!.transaction().execute((trx) => {
+      pending.length = 0;
+      const toDialect = (text: string) => (this.dialect === 'postgres' ? text.replace(/\?/g, ((n) => () => `$${++n}`)(0)) : text);
+      const sql: Sql = {
+        all: async <R>(text: string, params: readonly unknown[] = []) => (await trx.executeQuery<R>(CompiledQuery.raw(toDialect(text), [...params]))).rows,
+        run: async (text: string, params: readonly unknown[] = []) => Number((await trx.executeQuery(CompiledQuery.raw(toDialect(text), [...params]))).numAffectedRows ?? 0n),
+      };
+      const deliver = async (requests: Parameters<QueueTransaction['deliver']>[0]): Promise<QueueMessageOutcome[]> =>
+        requests.map((r) => {
+          if (!this.existing.has(r.queueArn)) {
+            this.failures.push({ queueArn: r.queueArn, at: Date.now() });
+            return { error: new AwsError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist for this wsdl version.') };
+          }
+          const fifo = r.messageGroupId !== undefined || r.messageDeduplicationId !== undefined;
+          pending.push({ queueArn: r.queueArn, body: r.body, options: fifo ? { messageGroupId: r.messageGroupId, messageDeduplicationId: r.messageDeduplicationId } : undefined });
+          return { messageId: randomUUID() };
+        });
+      return work({ sql, now: Date.now(), deliver });
+    });
+    this.delivered.push(...pending);
+    return result;
+  }
 
   create(...arns: string[]): this {
     for (const arn of arns) this.existing.add(arn);
@@ -90,6 +121,8 @@ export async function harness(config: DatabaseConfig): Promise<Harness> {
   const database = await openDatabase<any>(config);
   await migrateToLatest(database.db, eventBridgeMigrations, 'eventbridge');
   const queues = new RecordingQueues();
+  queues.db = database.db;
+  queues.dialect = database.dialect;
   const { log, lines } = capturingLog();
   const opened: EventBridge[] = [];
   return {
