@@ -25,15 +25,39 @@ export function messagingConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Me
   return { region: 'us-east-1', endpoint: EMBEDDED_BROKER_URL, embedded: true };
 }
 
+/**
+ * What an SDK call costs the embedded broker's callers, measured per
+ * ReceiveMessage against a canned answer on loopback: about 0.9 ms of client
+ * CPU with the defaults against 0.25 ms for a bare keep-alive HTTP request.
+ * The SigV4 signature was the largest part (about 0.35 ms: payload hash,
+ * canonical request, HMACs), then rebuilding the middleware stack for every
+ * command (about 0.05 ms). The embedded broker checks no signature (it reads
+ * only the access key id, as SenderId), so its clients sign with a stub that
+ * names the key and nothing else; AWS gets the SDK's real signer. Every
+ * client caches its resolved middleware stack, which the SDK allows when, as
+ * here, nothing changes the stack after the first call.
+ */
 function clientOptions(config: MessagingConfig) {
+  const accessKeyId = process.env.AWS_ACCESS_KEY_ID || 'paymesh';
   return {
     region: config.region,
+    cacheMiddleware: true,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    // The embedded broker accepts any SigV4 signature; AWS gets the real credential chain.
-    ...(config.embedded && !process.env.AWS_ACCESS_KEY_ID
-      ? { credentials: { accessKeyId: 'paymesh', secretAccessKey: 'paymesh' } }
+    ...(config.embedded
+      ? {
+          // The embedded broker accepts any SigV4 signature; AWS gets the real credential chain and signer.
+          ...(process.env.AWS_ACCESS_KEY_ID ? {} : { credentials: { accessKeyId, secretAccessKey: 'paymesh' } }),
+          signer: { sign: async <R extends { headers: Record<string, string> }>(request: R) => signForEmbeddedBroker(request, accessKeyId, config.region) },
+        }
       : {}),
   };
+}
+
+/** The Authorization header the embedded broker reads (its Credential's access key id), without computing a signature. */
+function signForEmbeddedBroker<R extends { headers: Record<string, string> }>(request: R, accessKeyId: string, region: string): R {
+  const day = new Date().toISOString().slice(0, 10).replaceAll('-', '');
+  request.headers.authorization = `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${day}/${region}/unsigned/aws4_request, SignedHeaders=host, Signature=embedded-broker-does-not-check`;
+  return request;
 }
 
 export function createSqsClient(config: MessagingConfig): SQSClient {
