@@ -5,7 +5,7 @@ import { addReadinessCheck, removeReadinessCheck } from '../observability/health
 import { detached } from '../observability/tracing.ts';
 import { QueueDepthMonitor } from './queue-depth.ts';
 import type { QueueDirectory } from './queue-directory.ts';
-import { startQueueConsumer, type MessageHandler, type QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
+import { startQueueConsumer, type QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
 
 let declarations: QueueDeclaration[] | undefined;
 function declarationOf(queue: string): QueueDeclaration | undefined {
@@ -21,7 +21,7 @@ function declarationOf(queue: string): QueueDeclaration | undefined {
  * process is not ready (GET /readyz) until the consumer runs and the broker answers.
  */
 export function consumeWhenReady(
-  options: { sqs: SQSClient; directory: QueueDirectory; queue: string; handler: MessageHandler; log: Logger } & Omit<QueueConsumerOptions, 'sqs' | 'queueUrl' | 'handler' | 'log'>,
+  options: { sqs: SQSClient; directory: QueueDirectory; queue: string; log: Logger } & Omit<QueueConsumerOptions, 'sqs' | 'queueUrl' | 'log'>,
 ): QueueConsumer {
   let consumer: QueueConsumer | undefined;
   let stopped = false;

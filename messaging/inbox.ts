@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import { inTransaction } from '../storage/transaction.ts';
+import { inBatchTransaction, inTransaction } from '../storage/transaction.ts';
+import type { BatchHandler, ReceivedMessage } from './queue-consumer.ts';
 import type { OutboxTables } from './outbox-schema.ts';
 
 /**
@@ -13,16 +14,87 @@ export async function handleOnce<DB, T>(
   messageId: string,
   effect: (trx: Transaction<DB>) => Promise<T>,
 ): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
-  return inTransaction(db, async (trx) => {
-    const inserted = await (trx as unknown as Transaction<OutboxTables>)
-      .insertInto('inbox')
-      .values({ message_id: messageId, consumer, processed_at: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['consumer', 'message_id']).doNothing())
-      .returning('message_id')
-      .executeTakeFirst();
-    if (!inserted) return { duplicate: true as const };
-    return { duplicate: false as const, result: await effect(trx) };
+  return inTransaction(db, (trx) => applyOnce(trx, consumer, { messageId, effect }));
+}
+
+/** One message's effect for `handleBatchOnce`. */
+export interface InboxItem<DB, T> {
+  messageId: string;
+  effect: (trx: Transaction<DB>) => Promise<T>;
+}
+
+export type InboxOutcome<T> = { duplicate: true } | { duplicate: false; result: T } | { error: unknown };
+
+/**
+ * Applies a batch of messages' effects at most once each, in one transaction
+ * (inBatchTransaction: one commit for the batch instead of one per message,
+ * a failing message alone on the retry). A message id that appears twice in
+ * the batch is applied once.
+ */
+export async function handleBatchOnce<DB, T>(db: Kysely<DB>, consumer: string, items: Array<InboxItem<DB, T>>): Promise<Array<InboxOutcome<T>>> {
+  const outcomes = await inBatchTransaction(db, items, (trx, item) => applyOnce(trx, consumer, item));
+  return outcomes.map((o) => ('error' in o ? o : o.result));
+}
+
+/**
+ * A queue consumer's batch handler that applies a received batch in one
+ * database transaction: `plan` turns each message into what to apply
+ * (undefined: nothing to do; a throw: the message is bad), `apply` runs inside
+ * the transaction and inside the message's span (and must itself make a
+ * redelivered message a no-op), and `committed` gets the results once they
+ * are durable. A failing message fails alone (inBatchTransaction).
+ */
+export function transactionalBatchHandler<DB, P, T>(
+  db: Kysely<DB>,
+  plan: (message: ReceivedMessage) => P | undefined,
+  apply: (trx: Transaction<DB>, planned: P) => Promise<T>,
+  committed: (results: T[]) => void = () => {},
+): BatchHandler {
+  return async (messages, traced) => {
+    const outcomes: unknown[] = messages.map(() => undefined);
+    const planned: Array<{ message: ReceivedMessage; position: number; unit: P }> = [];
+    messages.forEach((message, position) => {
+      try {
+        const unit = plan(message);
+        if (unit !== undefined) planned.push({ message, position, unit });
+      } catch (err) {
+        outcomes[position] = err;
+        // Through the span, so the refusal is logged and counted like any failed message.
+        traced(message, () => Promise.reject(err)).catch(() => {});
+      }
+    });
+    const results: T[] = [];
+    (await inBatchTransaction(db, planned, (trx, p) => traced(p.message, () => apply(trx, p.unit)))).forEach((outcome, k) => {
+      if ('error' in outcome) outcomes[planned[k]!.position] = outcome.error;
+      else results.push(outcome.result);
+    });
+    if (results.length > 0) committed(results);
+    return outcomes;
+  };
+}
+
+/** transactionalBatchHandler with the inbox: each message's effect applied once per consumer; `committed` gets the new ones' results. */
+export function inboxBatchHandler<DB, T>(
+  db: Kysely<DB>,
+  consumer: string,
+  plan: (message: ReceivedMessage) => InboxItem<DB, T> | undefined,
+  committed: (results: T[]) => void = () => {},
+): BatchHandler {
+  return transactionalBatchHandler(db, plan, (trx, item) => applyOnce(trx, consumer, item), (outcomes) => {
+    const results = outcomes.flatMap((o) => (o.duplicate ? [] : [o.result]));
+    if (results.length > 0) committed(results);
   });
+}
+
+async function applyOnce<DB, T>(trx: Transaction<DB>, consumer: string, item: InboxItem<DB, T>): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
+  const inserted = await (trx as unknown as Transaction<OutboxTables>)
+    .insertInto('inbox')
+    .values({ message_id: item.messageId, consumer, processed_at: new Date().toISOString() })
+    .onConflict((oc) => oc.columns(['consumer', 'message_id']).doNothing())
+    .returning('message_id')
+    .executeTakeFirst();
+  if (!inserted) return { duplicate: true as const };
+  return { duplicate: false as const, result: await item.effect(trx) };
 }
 
 /**

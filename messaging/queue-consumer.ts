@@ -1,5 +1,5 @@
-import { ChangeMessageVisibilityBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { Consumer } from 'sqs-consumer';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { isPayMeshError } from '../core/errors.ts';
 import { counter, histogram } from '../observability/metrics.ts';
@@ -22,12 +22,25 @@ export interface ReceivedMessage {
 
 export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
 
+/** Runs `work` inside the message's CONSUMER span (a child of its producer's), recording how long it took. */
+export type TraceMessage = <T>(message: ReceivedMessage, work: () => Promise<T>) => Promise<T>;
+
+/**
+ * Handles a whole received batch (e.g. in one database transaction) and
+ * returns, per message in order, `undefined` for success or the error it
+ * failed with. Each message's work should run inside `traced`.
+ */
+export type BatchHandler = (messages: ReceivedMessage[], traced: TraceMessage) => Promise<Array<unknown>>;
+
 export interface QueueConsumerOptions {
   sqs: SQSClient;
   queueUrl: string;
-  handler: MessageHandler;
+  /** One message at a time; the messages of a batch run concurrently. Give this or `batchHandler`. */
+  handler?: MessageHandler;
+  /** The whole batch at once. */
+  batchHandler?: BatchHandler;
   log: Logger;
-  /** Messages per receive (1..10); they are handled concurrently. */
+  /** Messages per receive (1..10). */
   batchSize?: number;
   /** Parallel receive loops; concurrency is bounded by pollers × batchSize. */
   pollers?: number;
@@ -60,7 +73,7 @@ export interface QueueConsumer {
   stop(): Promise<void>;
 }
 
-/** A message PayMesh refuses as invalid (INVALID_MESSAGE and other invalid-argument errors) will never succeed. */
+/** A PayMesh refusal of the message itself (INVALID_MESSAGE and other invalid-argument errors): it will never succeed. */
 export const isInvalidMessage = (err: unknown): boolean => isPayMeshError(err) && err.kind === 'invalid_argument';
 
 /** Exponential backoff with jitter, capped at 5 minutes. */
@@ -68,22 +81,31 @@ export const defaultRetryDelay = (receiveCount: number): number =>
   Math.min(300, Math.round(2 ** Math.min(receiveCount, 8) * (0.5 + Math.random() / 2)));
 
 /**
- * Long-polls a queue and runs `handler` on each message of a batch
- * concurrently: the ones that succeeded are deleted together (one
- * DeleteMessageBatch per batch rather than a DeleteMessage each); a failed one
- * becomes visible again after a backoff, and after the queue's
- * maxReceiveCount SQS moves it to the dead-letter queue. A slow handler's
- * visibility is extended by heartbeats so no one else picks it up. Built on
- * sqs-consumer, which does the polling, heartbeats and deletes.
+ * Long-polls a queue and hands each received batch to the handler. Messages
+ * that succeeded are deleted with DeleteMessageBatch in the background, the
+ * deletes of several batches sharing a request when they come close together,
+ * while the loop is already back in its next long poll: the delete is
+ * bookkeeping, and a message whose delete is lost in a crash comes back to an
+ * inbox that drops it. A failed message becomes visible again after a
+ * backoff, and after the queue's maxReceiveCount SQS moves it to the
+ * dead-letter queue. A slow batch's visibility is extended while it works.
+ *
+ * Written here rather than on sqs-consumer (which PayMesh used before) because
+ * sqs-consumer waits for a batch's delete before its next receive and has no
+ * way to hand a batch to one database transaction.
  */
 export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer {
+  if (!options.handler === !options.batchHandler) throw new Error('give a queue consumer a handler or a batchHandler');
+  const queue = queueNameOf(options.queueUrl);
   const visibility = options.visibilityTimeoutSeconds ?? 30;
   const retryDelay = options.retryDelaySeconds ?? defaultRetryDelay;
   const isPermanent = options.isPermanent ?? isInvalidMessage;
-  const queue = queueNameOf(options.queueUrl);
+  const log = options.log;
+  const deleter = new BatchDeleter(options.sqs, options.queueUrl, log);
+  const stopping = new AbortController();
+
   /** One CONSUMER span per message, child of its producer's span (from its attributes or its event's detail). */
-  const handleTraced = (message: Message): Promise<void> => {
-    const received = toReceived(message);
+  const traced: TraceMessage = (received, work) => {
     const started = process.hrtime.bigint();
     return withSpan(
       `process ${queue}`,
@@ -103,10 +125,9 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       },
       async () => {
         try {
-          await options.handler(received);
-          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-          processingTime.observe({ queue, outcome: 'ok' }, seconds);
-          options.log.debug({ queue, messageId: received.id, ms: Math.round(seconds * 1000) }, 'message processed');
+          const result = await work();
+          processingTime.observe({ queue, outcome: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
+          return result;
         } catch (err) {
           const permanent = isPermanent(err);
           processingTime.observe({ queue, outcome: permanent ? 'permanent' : 'retry' }, Number(process.hrtime.bigint() - started) / 1e9);
@@ -114,75 +135,158 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
             dlqArrivals.inc({ queue: options.deadLetterQueue ?? `${queue}-dlq`, source: queue });
           }
           // Logged here, inside the span, so the line carries the trace id.
-          options.log.warn({ err, queue, messageId: received.id, receiveCount: received.receiveCount }, 'message handling failed; it will be retried');
+          log.warn({ err, queue, messageId: received.id, receiveCount: received.receiveCount }, 'message handling failed; it will be retried');
           throw err;
         }
       },
     );
   };
+
+  const handleBatch = async (messages: ReceivedMessage[]): Promise<unknown[]> => {
+    if (options.batchHandler) {
+      try {
+        return await options.batchHandler(messages, traced);
+      } catch (err) {
+        log.warn({ err, queue }, 'batch handler failed; every message of the batch will be retried');
+        return messages.map(() => err);
+      }
+    }
+    const handler = options.handler!;
+    return Promise.all(messages.map((m) => traced(m, () => handler(m)).then(() => undefined, (err: unknown) => err ?? new Error('handler failed'))));
+  };
+
   /** Sets when failed messages are handed out again; if that call fails, they come back when their visibility timeout ends. */
-  const retryLater = async (failed: Array<{ message: Message; delaySeconds: number }>): Promise<void> => {
+  const retryLater = async (failed: Array<{ message: ReceivedMessage; delaySeconds: number }>): Promise<void> => {
     try {
       const result = await options.sqs.send(
         new ChangeMessageVisibilityBatchCommand({
           QueueUrl: options.queueUrl,
-          Entries: failed.map(({ message, delaySeconds }) => ({ Id: message.MessageId!, ReceiptHandle: message.ReceiptHandle!, VisibilityTimeout: delaySeconds })),
+          Entries: failed.map(({ message, delaySeconds }, i) => ({ Id: `r${i}`, ReceiptHandle: message.raw.ReceiptHandle!, VisibilityTimeout: delaySeconds })),
         }),
       );
-      if (result.Failed?.length) options.log.warn({ queue, failed: result.Failed }, 'could not set the retry delay of failed messages; they return after their visibility timeout');
+      if (result.Failed?.length) log.warn({ queue, failed: result.Failed }, 'could not set the retry delay of failed messages; they return after their visibility timeout');
     } catch (err) {
-      options.log.warn({ err, queue }, 'could not set the retry delay of failed messages; they return after their visibility timeout');
+      log.warn({ err, queue }, 'could not set the retry delay of failed messages; they return after their visibility timeout');
     }
   };
-  const consumers = Array.from({ length: options.pollers ?? 1 }, () => {
-    const consumer = Consumer.create({
-      sqs: options.sqs,
-      queueUrl: options.queueUrl,
-      batchSize: options.batchSize ?? 10,
-      waitTimeSeconds: options.waitTimeSeconds ?? 20,
-      visibilityTimeout: visibility,
-      heartbeatInterval: Math.max(1, Math.floor(visibility / 3)),
-      messageAttributeNames: ['All'],
-      messageSystemAttributeNames: ['All'],
-      // Failures are dealt with message by message below; the batch handler itself never throws.
-      terminateVisibilityTimeout: false,
-      // Returns the messages that succeeded: sqs-consumer deletes them in one DeleteMessageBatch.
-      handleMessageBatch: async (messages: Message[]) => {
-        const outcomes = await Promise.all(
-          messages.map((message) =>
-            handleTraced(message).then(
-              () => ({ message, failed: false, permanent: false, retryAfterSeconds: 0 }),
-              (err: unknown) => ({ message, failed: true, permanent: isPermanent(err), retryAfterSeconds: retryAfterOf(err) }),
-            ),
-          ),
+
+  /** While a batch is still being handled, its messages stay invisible to other consumers. */
+  const keepInvisible = (messages: ReceivedMessage[]) =>
+    setInterval(() => {
+      options.sqs
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: options.queueUrl,
+            Entries: messages.map((m, i) => ({ Id: `h${i}`, ReceiptHandle: m.raw.ReceiptHandle!, VisibilityTimeout: visibility })),
+          }),
+        )
+        .catch((err: unknown) => log.warn({ err, queue }, 'could not extend the visibility of a batch still being handled'));
+    }, Math.max(1, Math.floor(visibility / 3)) * 1000);
+
+  const poll = async (): Promise<void> => {
+    let backoffMs = 100;
+    while (!stopping.signal.aborted) {
+      let raw: Message[];
+      try {
+        const response = await options.sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: options.queueUrl,
+            MaxNumberOfMessages: options.batchSize ?? 10,
+            WaitTimeSeconds: options.waitTimeSeconds ?? 20,
+            VisibilityTimeout: visibility,
+            MessageAttributeNames: ['All'],
+            MessageSystemAttributeNames: ['All'],
+          }),
+          { abortSignal: stopping.signal },
         );
-        const failed = outcomes.filter((o) => o.failed);
+        raw = response.Messages ?? [];
+        backoffMs = 100;
+      } catch (err) {
+        if (stopping.signal.aborted) return;
+        log.error({ err, queue: options.queueUrl }, 'queue consumer error');
+        await sleep(backoffMs * (0.5 + Math.random() / 2)).catch(() => {});
+        backoffMs = Math.min(backoffMs * 2, 5000);
+        continue;
+      }
+      if (raw.length === 0) continue;
+      const messages = raw.map(toReceived);
+      const heartbeat = keepInvisible(messages);
+      let outcomes: unknown[];
+      try {
+        outcomes = await handleBatch(messages);
+      } finally {
+        clearInterval(heartbeat);
+      }
+      const done: ReceivedMessage[] = [];
+      const failed: Array<{ message: ReceivedMessage; delaySeconds: number }> = [];
+      messages.forEach((message, i) => {
+        const err = outcomes[i];
+        if (err === undefined) return done.push(message);
         // A message that can never succeed comes back at once (the redrive policy dead-letters it in seconds), others after a
         // backoff; one refused by an open breaker not before the breaker lets a call through, so an outage spends few receives.
-        const delayOf = (o: (typeof failed)[number]) => (o.permanent ? 0 : Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(retryDelay(receiveCountOf(o.message)), o.retryAfterSeconds)));
-        if (failed.length > 0) await retryLater(failed.map((o) => ({ message: o.message, delaySeconds: delayOf(o) })));
-        return outcomes.filter((o) => !o.failed).map((o) => o.message);
-      },
-    });
-    consumer.on('error', (err) => options.log.error({ err, queue: options.queueUrl }, 'queue consumer error'));
-    consumer.start();
-    return consumer;
-  });
+        const delaySeconds = isPermanent(err) ? 0 : Math.min(MAX_RETRY_DELAY_SECONDS, Math.max(retryDelay(message.receiveCount), retryAfterOf(err)));
+        failed.push({ message, delaySeconds });
+      });
+      deleter.add(done.map((m) => m.raw.ReceiptHandle!));
+      if (failed.length > 0) void retryLater(failed);
+    }
+  };
+
+  const loops = Array.from({ length: options.pollers ?? 1 }, () => poll());
   return {
     async stop() {
-      await Promise.all(
-        consumers.map(
-          (consumer) =>
-            new Promise<void>((resolve) => {
-              if (!consumer.status.isRunning) return resolve();
-              consumer.once('stopped', () => resolve());
-              // Abort the long poll; a message whose delete is cut short is redelivered and deduped by the inbox.
-              consumer.stop({ abort: true });
-            }),
-        ),
-      );
+      // Aborts the long polls; a batch being handled finishes, and its deletes go out before stop returns.
+      stopping.abort();
+      await Promise.all(loops);
+      await deleter.drain();
     },
   };
+}
+
+/**
+ * Deletes handled messages in DeleteMessageBatch requests of up to 10,
+ * off the consumer's loop: entries added while a request is in flight go out
+ * together in the next one. A failed delete only means the message is handed
+ * out again after its visibility timeout, and the inbox drops it.
+ */
+class BatchDeleter {
+  private readonly sqs: SQSClient;
+  private readonly queueUrl: string;
+  private readonly log: Logger;
+  private pending: string[] = [];
+  private flushing: Promise<void> | undefined;
+
+  constructor(sqs: SQSClient, queueUrl: string, log: Logger) {
+    this.sqs = sqs;
+    this.queueUrl = queueUrl;
+    this.log = log;
+  }
+
+  add(receiptHandles: string[]): void {
+    if (receiptHandles.length === 0) return;
+    this.pending.push(...receiptHandles);
+    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+  }
+
+  async drain(): Promise<void> {
+    while (this.flushing) await this.flushing;
+  }
+
+  private async flush(): Promise<void> {
+    // One turn of the event loop first: deletes of batches handled together share the request.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.pending.length > 0) {
+      const chunk = this.pending.splice(0, 10);
+      try {
+        const result = await this.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: chunk.map((handle, i) => ({ Id: `d${i}`, ReceiptHandle: handle })) }),
+        );
+        if (result.Failed?.length) this.log.warn({ queue: this.queueUrl, failed: result.Failed }, 'some handled messages could not be deleted; they will be redelivered and dropped by the inbox');
+      } catch (err) {
+        this.log.warn({ err, queue: this.queueUrl, messages: chunk.length }, 'handled messages could not be deleted; they will be redelivered and dropped by the inbox');
+      }
+    }
+  }
 }
 
 /** SQS's longest visibility timeout is 12 hours. */

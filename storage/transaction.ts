@@ -21,6 +21,43 @@ export async function inTransaction<Schema, T>(
   }
 }
 
+export type UnitOutcome<T> = { result: T } | { error: unknown };
+
+/**
+ * Applies many units of work in ONE transaction (one commit, so one fsync
+ * for all of them), such as the messages of a received batch. If any unit
+ * throws, that transaction rolls back and each unit runs again in a
+ * transaction of its own, so a bad unit fails alone and the others commit.
+ * Units must have no effects outside the transaction: they may run twice.
+ */
+export async function inBatchTransaction<Schema, I, T>(
+  db: Kysely<Schema>,
+  units: readonly I[],
+  apply: (trx: Transaction<Schema>, unit: I) => Promise<T>,
+): Promise<Array<UnitOutcome<T>>> {
+  if (units.length === 0) return [];
+  if (units.length > 1) {
+    try {
+      return await inTransaction(db, async (trx) => {
+        const outcomes: Array<UnitOutcome<T>> = [];
+        for (const unit of units) outcomes.push({ result: await apply(trx, unit) });
+        return outcomes;
+      });
+    } catch {
+      // Which unit failed is not known: each runs alone below, and only the failing one fails.
+    }
+  }
+  const outcomes: Array<UnitOutcome<T>> = [];
+  for (const unit of units) {
+    try {
+      outcomes.push({ result: await inTransaction(db, (trx) => apply(trx, unit)) });
+    } catch (err) {
+      outcomes.push({ error: err });
+    }
+  }
+  return outcomes;
+}
+
 /**
  * Runs writes whose loss in a power cut is harmless without waiting for the
  * disk: their commits skip the fsync (SQLite synchronous=NORMAL, PostgreSQL

@@ -5,12 +5,12 @@ import { createHttpApp } from '../../core/http-app.ts';
 import { QUEUES } from '../../contracts/topology.ts';
 import { createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
 import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
-import { stableMessageId } from '../../messaging/inbox.ts';
+import { stableMessageId, transactionalBatchHandler } from '../../messaging/inbox.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
-import { appendAuditRecord, auditMigrations, verifyChain, type AuditSchema } from './chain.ts';
+import { appendToChain, auditMigrations, verifyChain, type AuditEntry, type AuditSchema } from './chain.ts';
 import { auditAdminRoutes } from './routes-admin.ts';
 
 export interface AuditConfig {
@@ -45,6 +45,21 @@ export interface AuditService {
   stop(): Promise<void>;
 }
 
+/** The audit entry an EventBridge envelope on `audit-logs` records. */
+function auditEntryOf(body: string, eventId: string): AuditEntry {
+  const event = parseEventEnvelope<Record<string, unknown>>(body);
+  const envelope = JSON.parse(body) as { time?: string };
+  const detail = event.detail;
+  return {
+    eventId,
+    source: event.source,
+    detailType: event.detailType,
+    actor: typeof detail.actor === 'string' ? detail.actor : typeof detail.sender_id === 'string' ? detail.sender_id : typeof detail.user_id === 'string' ? detail.user_id : undefined,
+    payload: detail,
+    occurredAt: envelope.time ?? new Date().toISOString(),
+  };
+}
+
 /** Every domain event, from `audit-logs`, into the hash-chained log. */
 export async function startAuditService(config: AuditConfig, log: Logger, messaging: MessagingConfig): Promise<AuditService> {
   const database = await openAuditDatabase(config.database);
@@ -70,22 +85,12 @@ export async function startAuditService(config: AuditConfig, log: Logger, messag
         directory: new QueueDirectory(sqs),
         log,
         queue: QUEUES.auditLogs,
-        handler: async (message) => {
-          const event = parseEventEnvelope<Record<string, unknown>>(message.body);
-          const envelope = JSON.parse(message.body) as { time?: string };
-          await appendAuditRecord(
-            database.db,
-            {
-              eventId: stableMessageId(message),
-              source: event.source,
-              detailType: event.detailType,
-              actor: typeof event.detail.actor === 'string' ? event.detail.actor : typeof event.detail.sender_id === 'string' ? event.detail.sender_id : typeof event.detail.user_id === 'string' ? event.detail.user_id : undefined,
-              payload: event.detail,
-              occurredAt: envelope.time ?? new Date().toISOString(),
-            },
-            database.dialect,
-          );
-        },
+        // A received batch is chained in one transaction (one commit); the log's unique event ids are its inbox.
+        batchHandler: transactionalBatchHandler(
+          database.db,
+          (message) => auditEntryOf(message.body, stableMessageId(message)),
+          (trx, entry) => appendToChain(trx, entry, database.dialect),
+        ),
       }),
     );
   }

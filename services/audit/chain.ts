@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely, Migration, Transaction } from 'kysely';
 import { outboxInboxMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 
@@ -77,31 +77,34 @@ export function recordHash(prevHash: string, r: { seq: bigint; event_id: string;
 
 /** Appends one entry unless an entry with its event id is already in the log. Returns whether it was appended. */
 export async function appendAuditRecord(db: Kysely<AuditSchema>, entry: AuditEntry, dialect: 'sqlite' | 'postgres'): Promise<boolean> {
-  return inTransaction(db, async (trx) => {
-    const duplicate = await trx.selectFrom('audit_records').select('seq').where('event_id', '=', entry.eventId).executeTakeFirst();
-    if (duplicate) return false;
-    const head = await trx
-      .selectFrom('audit_head')
-      .selectAll()
-      .where('id', '=', 1n)
-      .$if(dialect === 'postgres', (q) => q.forUpdate())
-      .executeTakeFirstOrThrow();
-    const row = {
-      seq: BigInt(head.seq) + 1n,
-      event_id: entry.eventId,
-      source: entry.source,
-      detail_type: entry.detailType,
-      actor: entry.actor ?? null,
-      payload: JSON.stringify(entry.payload),
-      occurred_at: entry.occurredAt,
-      recorded_at: new Date().toISOString(),
-      prev_hash: head.hash,
-    };
-    const hash = recordHash(head.hash, row);
-    await trx.insertInto('audit_records').values({ ...row, hash }).execute();
-    await trx.updateTable('audit_head').set({ seq: row.seq, hash }).where('id', '=', 1n).execute();
-    return true;
-  });
+  return inTransaction(db, (trx) => appendToChain(trx, entry, dialect));
+}
+
+/** One entry onto the chain inside the caller's transaction, unless its event id is already there (the log is its own inbox). */
+export async function appendToChain(trx: Transaction<AuditSchema>, entry: AuditEntry, dialect: 'sqlite' | 'postgres'): Promise<boolean> {
+  const duplicate = await trx.selectFrom('audit_records').select('seq').where('event_id', '=', entry.eventId).executeTakeFirst();
+  if (duplicate) return false;
+  const head = await trx
+    .selectFrom('audit_head')
+    .selectAll()
+    .where('id', '=', 1n)
+    .$if(dialect === 'postgres', (q) => q.forUpdate())
+    .executeTakeFirstOrThrow();
+  const row = {
+    seq: BigInt(head.seq) + 1n,
+    event_id: entry.eventId,
+    source: entry.source,
+    detail_type: entry.detailType,
+    actor: entry.actor ?? null,
+    payload: JSON.stringify(entry.payload),
+    occurred_at: entry.occurredAt,
+    recorded_at: new Date().toISOString(),
+    prev_hash: head.hash,
+  };
+  const hash = recordHash(head.hash, row);
+  await trx.insertInto('audit_records').values({ ...row, hash }).execute();
+  await trx.updateTable('audit_head').set({ seq: row.seq, hash }).where('id', '=', 1n).execute();
+  return true;
 }
 
 export interface ChainVerdict {

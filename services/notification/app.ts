@@ -6,13 +6,13 @@ import { createHttpApp } from '../../core/http-app.ts';
 import { QUEUES } from '../../contracts/topology.ts';
 import { createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
 import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
-import { stableMessageId } from '../../messaging/inbox.ts';
+import { inboxBatchHandler, stableMessageId } from '../../messaging/inbox.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import { traceCarrier } from '../../observability/propagation.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
-import { notificationMigrations, storeNotifications, type NotificationRow, type NotificationSchema } from './store.ts';
+import { CONSUMER, insertNotifications, notificationMigrations, notificationsFor, storeNotifications, type NotificationRow, type NotificationSchema } from './store.ts';
 
 export interface NotificationConfig {
   host: string;
@@ -114,10 +114,22 @@ export async function startNotificationService(config: NotificationConfig, log: 
         directory: new QueueDirectory(sqs),
         log,
         queue: QUEUES.notifications,
-        handler: async (message) => {
-          const event = parseEventEnvelope<Record<string, unknown>>(message.body);
-          await handleEvent(stableMessageId(message), event.detailType, event.detail);
-        },
+        // A received batch is stored in one transaction (one commit), each event once (inbox), and pushed once durable.
+        batchHandler: inboxBatchHandler(
+          database.db,
+          CONSUMER,
+          (message) => {
+            const event = parseEventEnvelope<Record<string, unknown>>(message.body);
+            const drafts = notificationsFor(event.detailType, event.detail);
+            if (drafts.length === 0) return undefined;
+            const eventId = stableMessageId(message);
+            // The trace context goes along, so the gateway's WebSocket push joins the event's trace.
+            return { messageId: eventId, effect: async (trx) => ({ rows: await insertNotifications(trx, eventId, drafts), trace: traceCarrier() }) };
+          },
+          (stored) => {
+            for (const { rows, trace } of stored) for (const n of rows) live.emit('notification', { user_id: n.user_id, notification: present(n), trace_context: trace });
+          },
+        ),
       }),
     );
   }

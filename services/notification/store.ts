@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration } from 'kysely';
+import type { Kysely, Migration, Transaction } from 'kysely';
 import { TRANSACTION_EVENTS, USER_EVENTS, type TransactionEventDetail, type UserEventDetail } from '../../contracts/events.ts';
 import { formatMinor } from '../../core/money.ts';
 import { handleOnce } from '../../messaging/inbox.ts';
@@ -43,10 +43,10 @@ export const notificationMigrations: Record<string, Migration> = {
   '0003_outbox_trace_context': outboxTraceContextMigration,
 };
 
-type Draft = Omit<NotificationRow, 'id' | 'created_at' | 'read_at'>;
+export type NotificationDraft = Omit<NotificationRow, 'id' | 'created_at' | 'read_at'>;
 
 /** What each party is told about an event; nothing for events no one needs to hear about. */
-export function notificationsFor(detailType: string, detail: Record<string, unknown>): Draft[] {
+export function notificationsFor(detailType: string, detail: Record<string, unknown>): NotificationDraft[] {
   if (detailType.startsWith('Transaction ')) {
     const t = detail as unknown as TransactionEventDetail;
     const amount = `${formatMinor(BigInt(t.amount_minor), t.currency)} ${t.currency}`;
@@ -72,17 +72,23 @@ export function notificationsFor(detailType: string, detail: Record<string, unkn
   return [];
 }
 
+/** The inbox's consumer name for the notifications queue. */
+export const CONSUMER = 'notifications';
+
 /** Stores an event's notifications once (inbox), returning the new ones to push. */
 export async function storeNotifications(db: Kysely<NotificationSchema>, eventId: string, detailType: string, detail: Record<string, unknown>): Promise<NotificationRow[]> {
   const drafts = notificationsFor(detailType, detail);
   if (drafts.length === 0) return [];
-  const outcome = await handleOnce(db, 'notifications', eventId, async (trx) => {
-    const now = new Date().toISOString();
-    const rows = drafts.map((d) => ({ ...d, id: deterministicId(eventId, d.user_id, d.kind), created_at: now, read_at: null }));
-    await trx.insertInto('notifications').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
-    return rows;
-  });
+  const outcome = await handleOnce(db, CONSUMER, eventId, (trx) => insertNotifications(trx, eventId, drafts));
   return outcome.duplicate ? [] : outcome.result;
+}
+
+/** An event's notifications, inside the caller's transaction (with its inbox row); ids derive from the event, so a retry adds none. */
+export async function insertNotifications(trx: Transaction<NotificationSchema>, eventId: string, drafts: NotificationDraft[]): Promise<NotificationRow[]> {
+  const now = new Date().toISOString();
+  const rows = drafts.map((d) => ({ ...d, id: deterministicId(eventId, d.user_id, d.kind), created_at: now, read_at: null }));
+  await trx.insertInto('notifications').values(rows).onConflict((oc) => oc.column('id').doNothing()).execute();
+  return rows;
 }
 
 function deterministicId(eventId: string, userId: string, kind: string): string {

@@ -6,13 +6,13 @@ import { createHttpApp } from '../../core/http-app.ts';
 import { ConfigReader } from '../../core/config.ts';
 import { createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
 import { consumeWhenReady, parseEventEnvelope } from '../../messaging/consumer-host.ts';
-import { stableMessageId } from '../../messaging/inbox.ts';
+import { inboxBatchHandler, stableMessageId } from '../../messaging/inbox.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import { mountTransactionSubgraph } from './graphql.ts';
-import { recordTransactionEvent } from './record.ts';
+import { applyTransactionEvent, CONSUMER } from './record.ts';
 import { transactionRoutes } from './routes.ts';
 import { transactionMigrations, type TransactionSchema } from './schema.ts';
 
@@ -60,11 +60,13 @@ export async function startTransactionService(config: TransactionConfig, log: Lo
         directory: new QueueDirectory(sqs),
         log,
         queue: QUEUES.transactionEvents,
-        handler: async (message) => {
+        // A received batch is recorded in one transaction (one commit), each event once (inbox).
+        batchHandler: inboxBatchHandler(database.db, CONSUMER, (message) => {
           const event = parseEventEnvelope<TransactionEventDetail>(message.body);
-          if (event.source !== SOURCES.transaction || !event.detail.transaction_id) return;
-          await recordTransactionEvent(database.db, stableMessageId(message), event.detailType, event.detail);
-        },
+          if (event.source !== SOURCES.transaction || !event.detail.transaction_id) return undefined;
+          const eventId = stableMessageId(message);
+          return { messageId: eventId, effect: (trx) => applyTransactionEvent(trx, eventId, event.detailType, event.detail) };
+        }),
       }),
     );
   }
