@@ -257,7 +257,7 @@ test("payment_initiated leaves the outbox as Avro through the relay, and a seed 
   const draft = encodePaymentInitiated(initiated());
   assert.equal(draft.attributes[ENCODE_AS_AVRO_ATTRIBUTE], AVRO_SUBJECTS.transactionEvent.subject);
   const queue = QUEUES.paymentProcessing;
-  const [, , corruptedId] = await addToOutbox(database.db, [
+  const [, , corrupted] = await addToOutbox(database.db, [
     { queueMessage: { queue, body: draft.body, eventType: 'payment_initiated', priority: 'high', attributes: draft.attributes } },
     { queueMessage: { queue, body: '{"plain":"json"}', eventType: 'something_else', attributes: { content_type: 'application/json' } } },
     { queueMessage: { queue, body: draft.body.replace('"amount":42.1', '"amount":42.2'), eventType: 'payment_initiated', attributes: draft.attributes } },
@@ -266,7 +266,7 @@ test("payment_initiated leaves the outbox as Avro through the relay, and a seed 
   const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [codec(url)]), eventBridge, log: pino({ level: 'silent' }), service: 'avro-test' });
   assert.equal((await relay.relayOnce()).sent, 2);
   const held = await database.db.selectFrom('outbox').select(['id', 'last_error']).where('sent_at', 'is', null).execute();
-  assert.deepEqual(held.map((r) => r.id), [corruptedId], 'a corrupted draft is held back alone, for the relay to retry and operators to see');
+  assert.deepEqual(held.map((r) => r.id), [corrupted!.id], 'a corrupted draft is held back alone, for the relay to retry and operators to see');
   assert.match(held[0]!.last_error ?? '', /INVALID_MESSAGE/);
 
   // A seed-style client sends straight to the queue: json.dumps body, only the seed's attributes.

@@ -159,3 +159,39 @@ test('a relay that dies between publishing and marking sent publishes again, and
   assert.equal(effects.length, 1, 'and its effect was applied once');
   assert.equal(toReceived({ MessageId: 'x', Body: '{}', MessageAttributes: { message_id: { DataType: 'String', StringValue: 'stable' } } }).id, 'stable');
 });
+
+test('rows handed over after their commit are published at once, in order, without a claim; a poll meanwhile leaves them alone', async (t) => {
+  const broker = await startTestBroker(t);
+  const { sqs } = broker;
+  const database = await outboxDatabase(t);
+  const queue = await newQueue(sqs);
+  const relay = relayFor(database, sqs, broker);
+  relay.start();
+  t.after(() => relay.stop());
+
+  const written = await database.db.transaction().execute((trx) =>
+    addToOutbox(trx, Array.from({ length: 12 }, (_, i) => ({ queueMessage: { queue: queue.name, body: `{"n":${i}}`, eventType: 'test_message' } })), undefined, { handOff: true }),
+  );
+  // Born leased to the writer's relay: a poll (this one, or another replica's) does not take them.
+  assert.deepEqual(await relayFor(database, sqs, broker).relayOnce(), { claimed: 0, sent: 0 });
+  relay.handOff(written);
+  const messages = await receiveAll(sqs, queue.url, 12);
+  assert.deepEqual(messages.map((m) => JSON.parse(m.Body!).n).sort((a: number, b: number) => a - b), Array.from({ length: 12 }, (_, i) => i));
+  for (const deadline = Date.now() + 5000; (await unsent(database.db)) > 0; ) {
+    assert.ok(Date.now() < deadline, 'the sent marks follow');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+});
+
+test('rows written for a hand-over that never came (the writer died) go out with a poll once their lease is over', async (t) => {
+  const broker = await startTestBroker(t);
+  const { sqs } = broker;
+  const database = await outboxDatabase(t);
+  const queue = await newQueue(sqs);
+  await addToOutbox(database.db, [{ queueMessage: { queue: queue.name, body: '{"orphan":true}', eventType: 'test_message' } }], undefined, { handOff: true });
+  const relay = relayFor(database, sqs, broker);
+  assert.equal(await relay.drain(), 0, 'still leased to the writer');
+  await database.db.updateTable('outbox').set({ next_attempt_at: new Date(Date.now() - 1).toISOString() }).execute();
+  assert.equal(await relay.drain(), 1);
+  assert.equal((await receiveAll(sqs, queue.url, 1)).length, 1);
+});

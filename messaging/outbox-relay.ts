@@ -30,11 +30,20 @@ const oldestUnsent = gauge('outbox_oldest_unsent_age_seconds', 'Age of the oldes
 const pending = gauge('outbox_pending', 'Outbox rows not yet published', ['service']);
 
 /**
- * Publishes the outbox: claims a batch of unsent rows (pushing their next
- * attempt out by a lease, so another relay replica skips them), sends them
- * with SendMessageBatch / PutEvents in tens, and marks them sent. A crash
- * after sending and before marking re-sends after the lease; consumers'
- * inboxes drop the duplicate. Failed rows retry with backoff, never dropped.
+ * Publishes the outbox, two ways:
+ * - Handed over (`handOff`): rows this process wrote for the hand-over are
+ *   born leased to it (addToOutbox), and published from memory right after
+ *   the commit that wrote them, with no claim first; rows handed over while
+ *   a publish is under way go together in the next, in the order they were
+ *   written. Their "sent" marks are written afterwards, off that path.
+ * - Polled: claims a batch of unsent rows whose lease is over (pushing their
+ *   next attempt out by a lease, so another relay replica skips them): rows
+ *   of a process that died, rows whose publish failed, rows written without
+ *   a hand-over.
+ * Either way rows go out with SendMessageBatch / PutEvents in tens and are
+ * marked sent. A crash after sending and before marking re-sends after the
+ * lease; consumers' inboxes drop the duplicate. Failed rows retry with
+ * backoff, never dropped.
  */
 export class OutboxRelay {
   private readonly options: OutboxRelayOptions;
@@ -44,6 +53,12 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Rows handed over and not yet published, in the order they were written. */
+  private handedOver: OutboxRow[] = [];
+  private publishingHandedOver: Promise<void> | undefined;
+  /** Ids published from the hand-over whose "sent" mark is not written yet. */
+  private unmarked: string[] = [];
+  private marking: Promise<void> | undefined;
 
   constructor(options: OutboxRelayOptions) {
     this.options = options;
@@ -62,6 +77,49 @@ export class OutboxRelay {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
+    // Rows handed over and not published yet stay in the outbox, leased to no one after their lease: the next relay sends them.
+    this.handedOver = [];
+    await this.publishingHandedOver;
+    await this.marking;
+  }
+
+  /**
+   * Publishes rows this process wrote with `handOff` (addToOutbox), once the
+   * transaction that wrote them committed: at once, without claiming them.
+   */
+  handOff(rows: OutboxRow[]): void {
+    if (this.stopped || rows.length === 0) return;
+    this.handedOver.push(...rows);
+    this.publishingHandedOver ??= detached(() => this.publishHandedOver()).finally(() => (this.publishingHandedOver = undefined));
+  }
+
+  private async publishHandedOver(): Promise<void> {
+    // One turn first: rows of commits that finish together share the requests.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.handedOver.length > 0 && !this.stopped) {
+      const rows = this.handedOver.splice(0, this.options.batchSize ?? 100);
+      try {
+        const { sentIds, failed } = await this.publish(rows);
+        this.unmarked.push(...sentIds);
+        this.marking ??= this.markHandedOver().finally(() => (this.marking = undefined));
+        await this.markFailed(failed);
+      } catch (err) {
+        // Left in the outbox: the poll takes them when their lease ends.
+        this.options.log.error({ err }, 'outbox hand-over failed; the rows go out with the next poll after their lease');
+      }
+    }
+  }
+
+  /** The "sent" marks of published hand-overs, many per statement, after the fact: a lost mark only publishes again. */
+  private async markHandedOver(): Promise<void> {
+    while (this.unmarked.length > 0) {
+      const ids = this.unmarked.splice(0, 500);
+      try {
+        await this.markSent(ids);
+      } catch (err) {
+        this.options.log.warn({ err, rows: ids.length }, 'could not mark published outbox rows sent; they will be published again after their lease');
+      }
+    }
   }
 
   /** Called after a transaction that wrote to the outbox commits: publish now rather than at the next poll. */
@@ -89,6 +147,14 @@ export class OutboxRelay {
       await this.updateLagMetrics(now);
       return { claimed: 0, sent: 0 };
     }
+    const { sentIds, failed } = await this.publish(rows);
+    await this.markSent(sentIds);
+    await this.markFailed(failed);
+    return { claimed: rows.length, sent: sentIds.length };
+  }
+
+  /** Sends rows in order, grouped by destination; reports which went out and which failed (and why). */
+  private async publish(rows: OutboxRow[]): Promise<{ sentIds: string[]; failed: Array<{ row: OutboxRow; error: string }> }> {
     const sentIds: string[] = [];
     const failed: Array<{ row: OutboxRow; error: string }> = [];
 
@@ -111,14 +177,13 @@ export class OutboxRelay {
       }
     }
 
-    await this.markSent(sentIds);
-    await this.markFailed(failed);
-    for (const row of rows) if (sentIds.includes(row.id)) published.inc({ service: this.options.service, kind: row.kind });
+    const sent = new Set(sentIds);
+    for (const row of rows) if (sent.has(row.id)) published.inc({ service: this.options.service, kind: row.kind });
     for (const f of failed) failures.inc({ service: this.options.service, kind: f.row.kind });
     if (failed.length > 0) {
       this.options.log.warn({ failed: failed.length, error: failed[0]!.error }, 'outbox rows failed to publish; will retry');
     }
-    return { claimed: rows.length, sent: sentIds.length };
+    return { sentIds, failed };
   }
 
   private async claim(now: Date): Promise<OutboxRow[]> {

@@ -113,7 +113,7 @@ test('an outbox row keeps the trace it was written in: the relay publishes it th
   const { traceId, spanId, ids } = await withSpan('payment.execute', {}, async (span) => ({
     traceId: span.spanContext().traceId,
     spanId: span.spanContext().spanId,
-    ids: await addToOutbox(database.db, [{ queueMessage: { queue, body: '{}', eventType: 'payment_initiated' } }]),
+    ids: (await addToOutbox(database.db, [{ queueMessage: { queue, body: '{}', eventType: 'payment_initiated' } }])).map((row) => row.id),
   }));
   const stored = await database.db.selectFrom('outbox').select('trace_context').where('id', '=', ids[0]!).executeTakeFirstOrThrow();
   assert.match(stored.trace_context!, new RegExp(`00-${traceId}-${spanId}-01`));

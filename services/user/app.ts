@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createHttpApp } from '../../core/http-app.ts';
 import { createEventBridgeClient, createSqsClient, type MessagingConfig } from '../../messaging/aws.ts';
 import { OutboxRelay } from '../../messaging/outbox-relay.ts';
+import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import { QueuePublisher } from '../../messaging/queue-publisher.ts';
 import { openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
@@ -61,7 +62,7 @@ export async function startUserService(config: UserConfig, log: Logger, messagin
     service: 'user',
     pollIntervalMs: config.outboxPollIntervalMs,
   });
-  const deps = { db: database.db, passwords: new PasswordHasher(config.scrypt), now, onOutboxWritten: () => relay.notify(), log };
+  const deps = { db: database.db, passwords: new PasswordHasher(config.scrypt), now, onOutboxWritten: (rows: OutboxRow[]) => relay.handOff(rows), log };
   const app = buildUserApp(deps);
   const stop = async () => {
     await app.close();

@@ -51,11 +51,11 @@ export async function addPaymentMethod(deps: UserDeps, userId: string, card: Car
     const method: PaymentMethodRow = { id: randomUUID(), user_id: user.id, ...summary, created_at: now.toISOString() };
     await trx.insertInto('payment_methods').values(method).execute();
     const extra = { payment_method_id: method.id, brand: method.brand, last4: method.last4 };
-    await addToOutbox(trx, [userEvent(USER_EVENTS.paymentMethodAdded, user, now, extra)], now.toISOString());
-    return method;
+    const written = await addToOutbox(trx, [userEvent(USER_EVENTS.paymentMethodAdded, user, now, extra)], now.toISOString(), { handOff: true });
+    return { method, written };
   });
-  deps.onOutboxWritten();
-  return presentPaymentMethod(row);
+  deps.onOutboxWritten(row.written);
+  return presentPaymentMethod(row.method);
 }
 
 export async function listPaymentMethods(db: Kysely<UserSchema>, userId: string): Promise<PaymentMethodView[]> {

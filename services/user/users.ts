@@ -4,6 +4,7 @@ import { USER_EVENTS } from '../../contracts/events.ts';
 import { alreadyExists, invalidArgument, isPayMeshError, PayMeshError, unauthenticated } from '../../core/errors.ts';
 import { isSupportedCurrency } from '../../core/money.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
+import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { isUniqueViolation } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { normaliseEmail } from './email.ts';
@@ -18,7 +19,8 @@ export interface UserDeps {
   passwords: PasswordHasher;
   now: () => Date;
   /** Called after a commit that wrote to the outbox, so the relay publishes without waiting for its poll. */
-  onOutboxWritten: () => void;
+  /** Hands the outbox rows a committed transaction wrote (with handOff) to the relay. */
+  onOutboxWritten: (rows: OutboxRow[]) => void;
 }
 
 export interface SignUpInput {
@@ -105,16 +107,17 @@ export async function registerUser(deps: UserDeps, input: SignUpInput, role: Rol
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
   };
+  let written: OutboxRow[];
   try {
-    await inTransaction(deps.db, async (trx) => {
+    written = await inTransaction(deps.db, async (trx) => {
       await trx.insertInto('users').values(row).execute();
-      await addToOutbox(trx, [userEvent(USER_EVENTS.registered, row, now)], now.toISOString());
+      return addToOutbox(trx, [userEvent(USER_EVENTS.registered, row, now)], now.toISOString(), { handOff: true });
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw emailTaken();
     throw err;
   }
-  deps.onOutboxWritten();
+  deps.onOutboxWritten(written);
   return presentUser(row);
 }
 
@@ -180,13 +183,13 @@ export async function updateProfile(deps: UserDeps, rawId: string, patch: { firs
     const current = await trx.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     if (!current) throw userNotFound();
     const changed = Object.entries(changes).filter(([field, value]) => current[field as keyof typeof changes] !== value);
-    if (changed.length === 0) return { row: current, wrote: false };
+    if (changed.length === 0) return { row: current, written: [] };
     const row = { ...current, ...changes, updated_at: now.toISOString() };
     await trx.updateTable('users').set({ ...changes, updated_at: row.updated_at }).where('id', '=', id).execute();
-    await addToOutbox(trx, [userEvent(USER_EVENTS.updated, row, now, { changed_fields: changed.map(([field]) => field).join(',') })], now.toISOString());
-    return { row, wrote: true };
+    const event = userEvent(USER_EVENTS.updated, row, now, { changed_fields: changed.map(([field]) => field).join(',') });
+    return { row, written: await addToOutbox(trx, [event], now.toISOString(), { handOff: true }) };
   });
-  if (outcome.wrote) deps.onOutboxWritten();
+  deps.onOutboxWritten(outcome.written);
   return presentUser(outcome.row);
 }
 
