@@ -25,14 +25,6 @@ export const TRANSACTION_EVENTS = {
 
 export type TransactionDetailType = (typeof TRANSACTION_EVENTS)[keyof typeof TRANSACTION_EVENTS];
 
-/** The steps the payment service itself reacts to (routed to its `payment-saga` queue). */
-export const SAGA_STEP_EVENTS: TransactionDetailType[] = [
-  TRANSACTION_EVENTS.fundsReservationRequested,
-  TRANSACTION_EVENTS.fundsReserved,
-  TRANSACTION_EVENTS.paymentProcessingRequested,
-  TRANSACTION_EVENTS.fundsReleaseRequested,
-];
-
 /**
  * Detail of every `Transaction <event>`: the seed's fields (transaction_id,
  * sender_id, receiver_id, amount as a double, currency, status, timestamp)
@@ -57,6 +49,8 @@ export interface TransactionEventDetail {
   note?: string;
   /** The outbox id: consumers dedupe on it. */
   event_id?: string;
+  /** `payment-service` on the steps it takes itself, in process: its payment-saga rule does not route them back to it. */
+  step_taken_by?: string;
 }
 
 export const USER_EVENTS = {

@@ -14,6 +14,7 @@ import { DlqHandler, eventBridgeAlert } from '../../messaging/dlq-handler.ts';
 import { EventPublisher } from '../../messaging/event-publisher.ts';
 import { stableMessageId } from '../../messaging/inbox.ts';
 import { OutboxRelay } from '../../messaging/outbox-relay.ts';
+import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { ParkedMessages } from '../../messaging/parked-messages.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
@@ -62,12 +63,14 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   // payment_initiated goes out as Avro: the relay's publisher encodes the checked JSON drafts when it sends them.
   const transactionEvents = new AvroCodec(new SchemaRegistryClient(deps.schemaRegistryUrl), transactionEventContract());
   const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [transactionEvents]), eventBridge, log, service: 'payment' });
-  const onOutboxWritten = () => relay.notify();
-  const saga = new PaymentSaga({ db: database.db, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds });
-  const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten });
+  const onOutboxWritten = (rows: OutboxRow[]) => relay.handOff(rows);
+  const saga = new PaymentSaga({ db: database.db, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds });
+  const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten, version: config.version });
+  // The saga of a payment accepted here is driven here, at once (a version without consumers leaves it to the others' sweep).
+  const startSaga = (paymentId: string) => void (config.consumers ? saga.drive(paymentId) : undefined);
 
   const app = createHttpApp({ log, variant: config.version, ready: async () => void (await sql`select 1`.execute(database.db)) });
-  paymentRoutes(app, { db: database.db, users, wallets, maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten });
+  paymentRoutes(app, { db: database.db, users, wallets, maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten, startSaga });
   const parked = new ParkedMessages(database.db);
   paymentActivityRoutes(app, { db: database.db });
   paymentAdminRoutes(app, { db: database.db, monitor, stepTimeoutSeconds: config.stepTimeoutSeconds, parked, sqs, directory });
@@ -142,6 +145,7 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
       await Promise.all(consumers.map((c) => c.stop()));
       await Promise.all(dlqHandlers.map((h) => h.stop()));
       await monitor.stop();
+      await saga.stop();
       await relay.stop();
       wallets.close();
       sqs.destroy();

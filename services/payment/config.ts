@@ -11,6 +11,8 @@ export interface PaymentConfig {
   maxAmountMajor: number;
   holdTtlSeconds: number;
   stepTimeoutSeconds: number;
+  /** How long a saga must be still before another process (or a message about it) takes it over. */
+  sagaIdleSeconds: number;
   sweepIntervalMs: number;
   /** How often the DLQ handler looks at the payment dead-letter queues. */
   dlqSweepIntervalMs: number;
@@ -31,6 +33,7 @@ export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
     maxAmountMajor: read.int('PAYMENT_MAX_AMOUNT', 10_000, 1, 1_000_000_000),
     holdTtlSeconds: read.int('PAYMENT_HOLD_TTL_SECONDS', 900, 10, 86_400),
     stepTimeoutSeconds: read.int('PAYMENT_SAGA_STEP_TIMEOUT_SECONDS', 120, 1, 86_400),
+    sagaIdleSeconds: read.int('PAYMENT_SAGA_IDLE_SECONDS', 5, 1, 3600),
     sweepIntervalMs: read.int('PAYMENT_SAGA_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     dlqSweepIntervalMs: read.int('PAYMENT_DLQ_SWEEP_INTERVAL_MS', 15_000, 100, 3_600_000),
     policies: { 'user-service': policySettingsFromEnv('user-service', read), 'wallet-service': policySettingsFromEnv('wallet-service', read) },

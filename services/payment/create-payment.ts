@@ -9,6 +9,7 @@ import { formatMinor, minorUnits, requirePositiveAmount, toDouble } from '../../
 import { isUniqueViolation } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
+import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { withSpan, type Span } from '../../observability/tracing.ts';
 import type { PaymentRow, PaymentSchema } from './schema.ts';
 import { recordHistory } from './saga/transitions.ts';
@@ -31,7 +32,10 @@ export interface CreatePaymentDeps {
   /** Largest payment, in major units of any currency (e.g. 10000 → 10,000.00 USD, 10,000 JPY). */
   maxAmountMajor: number;
   version: string;
-  onOutboxWritten: () => void;
+  /** Hands the outbox rows of the accepting commit to the relay. */
+  onOutboxWritten: (rows: OutboxRow[]) => void;
+  /** Starts driving the saga of a payment just accepted (not awaited). */
+  startSaga: (paymentId: string) => void;
 }
 
 const MAX_NOTE = 280;
@@ -88,16 +92,30 @@ async function validatePayment(deps: CreatePaymentDeps, input: CreatePaymentInpu
 
   const replay = await findByKey(deps.db, input.senderId, input.idempotencyKey);
   if (replay) return { replay: { payment: sameRequestOrThrow(replay, input), created: false } };
+  const selfPayment = () => invalidArgument('SELF_PAYMENT', 'you cannot pay yourself', input.receiverId ? 'receiver_id' : 'receiver_email');
+  if (input.receiverId === input.senderId) throw selfPayment();
 
-  const receiver = await resolveReceiver(deps.users, input);
-  if (receiver.id === input.senderId) throw invalidArgument('SELF_PAYMENT', 'you cannot pay yourself', input.receiverId ? 'receiver_id' : 'receiver_email');
-  if (input.paymentMethodId && !(await deps.users.validatePaymentMethod(input.paymentMethodId, input.senderId))) {
-    throw failedPrecondition('PAYMENT_METHOD_INVALID', 'payment_method_id is not one of your usable payment methods');
-  }
-  const senderWallet = (await deps.wallets.listWallets(input.senderId)).find((w) => w.currency === input.currency);
+  // The lookups do not depend on each other (by email, the receiver's wallets wait for the receiver): all at once,
+  // then judged in a fixed order, so the answer does not depend on which one came back first.
+  const receiver = resolveReceiver(deps.users, input);
+  const [found, methodOk, senderWallets, receiverWallets] = await Promise.allSettled([
+    receiver,
+    input.paymentMethodId ? deps.users.validatePaymentMethod(input.paymentMethodId, input.senderId) : Promise.resolve(true),
+    deps.wallets.listWallets(input.senderId),
+    input.receiverId ? deps.wallets.listWallets(input.receiverId) : receiver.then((r) => deps.wallets.listWallets(r.id)),
+  ]);
+  const receiverProfile = settled(found);
+  if (receiverProfile.id === input.senderId) throw selfPayment();
+  if (!settled(methodOk)) throw failedPrecondition('PAYMENT_METHOD_INVALID', 'payment_method_id is not one of your usable payment methods');
+  const senderWallet = settled(senderWallets).find((w) => w.currency === input.currency);
   if (!senderWallet) throw failedPrecondition('NO_WALLET_IN_CURRENCY', `you have no ${input.currency} wallet to pay from`);
-  const receiverWallet = await receivingWallet(deps.wallets, receiver.id, input.currency);
-  return { receiver, senderWallet, receiverWallet };
+  const receiverWallet = settled(receiverWallets).find((w) => w.currency === input.currency)?.id ?? (await openReceivingWallet(deps.wallets, receiverProfile.id, input.currency));
+  return { receiver: receiverProfile, senderWallet, receiverWallet };
+}
+
+function settled<T>(outcome: PromiseSettledResult<T>): T {
+  if (outcome.status === 'rejected') throw outcome.reason;
+  return outcome.value;
 }
 
 async function executePayment(
@@ -136,13 +154,13 @@ async function executePayment(
     timestamp: Date.parse(now),
     metadata: { sender_wallet_id: payment.sender_wallet_id, receiver_wallet_id: payment.receiver_wallet_id, accepted_by: deps.version },
   });
+  let written: OutboxRow[];
   try {
-    await inTransaction(deps.db, async (trx) => {
+    written = await inTransaction(deps.db, async (trx) => {
       await trx.insertInto('payments').values(payment).execute();
       await recordHistory(trx, payment, 'accepted');
-      await addToOutbox(trx, [
-        { queueMessage: { queue: QUEUES.paymentProcessing, body: initiated.body, eventType: 'payment_initiated', priority: 'high', attributes: initiated.attributes } },
-      ], now);
+      const message = { queue: QUEUES.paymentProcessing, body: initiated.body, eventType: 'payment_initiated', priority: 'high' as const, attributes: initiated.attributes };
+      return addToOutbox(trx, [{ queueMessage: message }], now, { handOff: true });
     });
   } catch (err) {
     // The same key raced in from another request: answer as a replay.
@@ -151,7 +169,10 @@ async function executePayment(
     if (!winner) throw err;
     return { payment: sameRequestOrThrow(winner, input), created: false };
   }
-  deps.onOutboxWritten();
+  deps.onOutboxWritten(written);
+  // The saga starts here, in this process, while the 202 goes out; payment_initiated is still published for the
+  // record (and for another process to take the saga over should this one die before its first step).
+  deps.startSaga(payment.id);
   return { payment, created: true };
 }
 
@@ -185,10 +206,8 @@ async function resolveReceiver(users: UserClient, input: CreatePaymentInput): Pr
   }
 }
 
-/** The receiver's wallet in the currency, opened for them if they have none yet. */
-async function receivingWallet(wallets: WalletClient, receiverId: string, currency: string): Promise<string> {
-  const existing = (await wallets.listWallets(receiverId)).find((w) => w.currency === currency);
-  if (existing) return existing.id;
+/** A wallet in the currency for a receiver who has none yet (opened once, whoever asks first). */
+async function openReceivingWallet(wallets: WalletClient, receiverId: string, currency: string): Promise<string> {
   try {
     return (await wallets.openWallet(receiverId, currency, `receive-wallet:${receiverId}:${currency}`)).id;
   } catch (err) {

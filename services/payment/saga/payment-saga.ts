@@ -1,223 +1,285 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { WalletClient } from '../../../clients/wallet-client.ts';
-import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
+import { TRANSACTION_EVENTS } from '../../../contracts/events.ts';
 import { isPayMeshError, type PayMeshError } from '../../../core/errors.ts';
-import { handleOnce } from '../../../messaging/inbox.ts';
-import { withSpan } from '../../../observability/tracing.ts';
-import type { PaymentRow, PaymentSchema, PaymentStatus } from '../schema.ts';
-import { sagaEvent, transition } from './transitions.ts';
+import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
+import { detached, withSpan } from '../../../observability/tracing.ts';
+import { inTransaction } from '../../../storage/transaction.ts';
+import { TERMINAL, type PaymentRow, type PaymentSchema } from '../schema.ts';
+import { sagaEvent, transitions, type Step } from './transitions.ts';
 
 export interface PaymentSagaDeps {
   db: Kysely<PaymentSchema>;
   wallets: WalletClient;
   log: Logger;
-  /** Called after a transaction that wrote to the outbox commits. */
-  onOutboxWritten: () => void;
+  /** Hands the outbox rows a committed step wrote to the relay, which publishes them at once. */
+  onOutboxWritten: (rows: OutboxRow[]) => void;
   holdTtlSeconds: number;
+  /**
+   * How long a saga must have been still (no step recorded) before a message
+   * about it or another process takes it over: until then the process that
+   * recorded its last step is taking the next one.
+   */
+  idleSeconds?: number;
+  /** Retry delays while a dependency is unavailable (exponential with jitter, or the breaker's Retry-After). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }
 
 /** Consumer names in the inbox: one per queue this service reads. */
 export const CONSUMERS = { paymentProcessing: 'payment-processing', saga: 'payment-saga' } as const;
 
+type StepOutcome = 'moved' | 'overtaken';
+
 /**
- * The payment saga's steps, run by the payment service as it consumes its
- * queues. Each step is safe to run twice: wallet calls carry an idempotency
- * key derived from the payment id, and each state change is conditional on
- * the state the step expects, inside the same transaction as the inbox row and
- * the events the step causes.
+ * The payment saga, driven in process. Each step calls the wallet (outside
+ * any transaction), then commits its state change and the events it causes
+ * in one transaction (the outbox), and the service takes the next step at
+ * once instead of waiting for its own event to come back through the bus.
+ * Every step's event is still published, seed-shaped, for the transaction,
+ * notification and audit services and anyone else on the bus.
  *
- * pending → reservation_requested → funds_reserved → processing → completed
- *                  └──────────────┴── on failure ─→ compensating → failed
+ * pending ─reserve─▶ reservation_requested → funds_reserved → processing ─capture─▶ completed
+ *    └─────────────────────┴─ refused ─▶ failed          capture refused ─▶ compensating ─release─▶ failed
+ *
+ * What happens between two wallet calls commits together: a reservation's
+ * reply and the capture request after it are one commit (three history rows,
+ * three events). Every wallet call carries an idempotency key derived from
+ * the payment id and every transition is conditional on the status it
+ * expects, so a step taken twice (two drivers, a redelivered message, a
+ * resume after a crash) moves money once. A crash between steps leaves the
+ * durable status; the stuck-saga monitor's sweep (and the first one at
+ * start) resumes every saga left still for `idleSeconds`.
  */
 export class PaymentSaga {
   private readonly deps: PaymentSagaDeps;
+  private readonly driving = new Map<string, Promise<void>>();
+  private readonly retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  private readonly again = new Set<string>();
+  private stopped = false;
 
   constructor(deps: PaymentSagaDeps) {
     this.deps = deps;
   }
 
-  /** `payment_initiated` from the payment-processing queue: ask for the funds to be reserved. */
-  async onPaymentInitiated(messageId: string, paymentId: string): Promise<void> {
-    await this.step(CONSUMERS.paymentProcessing, messageId, paymentId, 'pending', async (payment) => ({
-      to: 'reservation_requested',
-      events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReservationRequested, 'reservation_requested')],
-    }));
+  get idleMs(): number {
+    return (this.deps.idleSeconds ?? 5) * 1000;
   }
 
-  /** A `Transaction <event>` from the payment-saga queue. */
-  async onSagaEvent(messageId: string, detailType: string, detail: TransactionEventDetail): Promise<void> {
-    const id = detail.transaction_id;
-    switch (detailType) {
-      case TRANSACTION_EVENTS.fundsReservationRequested:
-        return this.reserve(messageId, id);
-      case TRANSACTION_EVENTS.fundsReserved:
-        return this.step(CONSUMERS.saga, messageId, id, 'funds_reserved', async () => ({
-          to: 'processing',
-          events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.paymentProcessingRequested, 'processing')],
-        }));
-      case TRANSACTION_EVENTS.paymentProcessingRequested:
-        return this.capture(messageId, id);
-      case TRANSACTION_EVENTS.fundsReleaseRequested:
-        return this.release(messageId, id);
-      default:
-        this.deps.log.debug({ detailType, paymentId: id }, 'saga event not for this service');
-    }
-  }
-
-  /** Drives a payment that stopped making progress to an end: compensation releases whatever is held. */
-  async abandon(paymentId: string, reason: string): Promise<boolean> {
-    const payment = await this.load(paymentId);
-    if (!payment || !['pending', 'reservation_requested', 'funds_reserved', 'processing'].includes(payment.status)) return false;
-    const moved = await this.deps.db.transaction().execute((trx) =>
-      transition(trx, payment, 'compensating', {
-        detail: reason,
-        failureReason: reason,
-        events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason })],
-      }),
-    );
-    if (moved) this.deps.onOutboxWritten();
-    return moved !== undefined;
-  }
-
-  private async reserve(messageId: string, paymentId: string): Promise<void> {
-    await this.step(CONSUMERS.saga, messageId, paymentId, 'reservation_requested', async (payment) => {
-      try {
-        const hold = await this.deps.wallets.reserve({
-          walletId: payment.sender_wallet_id,
-          amountMinor: BigInt(payment.amount),
-          currency: payment.currency,
-          idempotencyKey: `reserve:${payment.id}`,
-          reference: payment.id,
-          ttlSeconds: this.deps.holdTtlSeconds,
-        });
-        return {
-          to: 'funds_reserved',
-          holdId: hold.hold_id,
-          events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReserved, 'funds_reserved', { hold_id: hold.hold_id })],
-        };
-      } catch (err) {
-        // Refused by the wallet (insufficient funds, ...): nothing was reserved, so the saga simply fails.
-        const reason = refusal(err);
-        return {
-          to: 'failed',
-          failureReason: reason,
-          events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.failed, 'failed', { reason })],
-        };
-      }
-    });
-  }
-
-  private async capture(messageId: string, paymentId: string): Promise<void> {
-    await this.step(CONSUMERS.saga, messageId, paymentId, 'processing', async (payment) => {
-      try {
-        await this.deps.wallets.capture(payment.hold_id!, payment.receiver_wallet_id, `capture:${payment.id}`);
-        return { to: 'completed', events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.completed, 'completed')] };
-      } catch (err) {
-        const reason = refusal(err);
-        return {
-          to: 'compensating',
-          failureReason: reason,
-          events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason })],
-        };
-      }
-    });
-  }
-
-  private async release(messageId: string, paymentId: string): Promise<void> {
-    await this.step(CONSUMERS.saga, messageId, paymentId, 'compensating', async (payment) => {
-      const reason = payment.failure_reason ?? 'payment failed';
-      // If the reservation's reply was lost, the hold id is unknown: asking again with the same
-      // idempotency key returns that hold (or makes one), which is then released. Net effect: nothing held.
-      let holdId = payment.hold_id;
-      if (!holdId) {
-        try {
-          holdId = (
-            await this.deps.wallets.reserve({
-              walletId: payment.sender_wallet_id,
-              amountMinor: BigInt(payment.amount),
-              currency: payment.currency,
-              idempotencyKey: `reserve:${payment.id}`,
-              reference: payment.id,
-              ttlSeconds: this.deps.holdTtlSeconds,
-            })
-          ).hold_id;
-        } catch (err) {
-          refusal(err);
-          holdId = null;
-        }
-      }
-      if (holdId) {
-        try {
-          await this.deps.wallets.release(holdId, `release:${payment.id}`, reason);
-        } catch (err) {
-          if (isPayMeshError(err) && err.code === 'HOLD_CAPTURED') {
-            // The capture did happen (its reply was lost): the payment went through.
-            return { to: 'completed', holdId, detail: 'capture confirmed during compensation', events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.completed, 'completed')] };
-          }
-          throw err;
-        }
-      }
-      return {
-        to: 'failed',
-        ...(holdId ? { holdId } : {}),
-        events: [
-          (p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleased, 'funds_released', { reason }),
-          (p) => sagaEvent(p, TRANSACTION_EVENTS.failed, 'failed', { reason }),
-        ],
-      };
-    });
+  /** Whether this process is driving the saga right now (or will retry it shortly). */
+  isDriving(paymentId: string): boolean {
+    return this.driving.has(paymentId) || this.retries.has(paymentId);
   }
 
   /**
-   * One saga step: skips a message already in the inbox or a payment no
-   * longer in `expected`, runs `decide` (which may call the wallet, outside any
-   * database transaction), then records the transition, its events and the
-   * inbox row together.
+   * Drives a saga from its durable status, step after step, to its end; if
+   * a dependency is unavailable, it tries again after a backoff. Resolves
+   * when the saga ended or waits for such a retry. One driver per saga in
+   * this process: a second call joins the first.
    */
-  private async step(
-    consumer: string,
-    messageId: string,
-    paymentId: string,
-    expected: PaymentStatus,
-    decide: (payment: PaymentRow) => Promise<{ to: PaymentStatus; holdId?: string; failureReason?: string; detail?: string; events: Array<(p: PaymentRow) => ReturnType<typeof sagaEvent>> }>,
-  ): Promise<void> {
-    // A span per step (named by the status it moves on from), inside the consumer's span for the message.
-    await withSpan(`payment.saga.${expected}`, { attributes: { transaction_id: paymentId, 'saga.consumer': consumer, 'saga.expected_status': expected } }, (span) =>
-      this.runStep(consumer, messageId, paymentId, expected, decide, (next) => span.setAttribute('saga.next_status', next)),
-    );
+  drive(paymentId: string): Promise<void> {
+    const running = this.driving.get(paymentId);
+    if (running) {
+      // Its status may have changed under the running driver (an operator, the monitor): it looks again once done.
+      this.again.add(paymentId);
+      return running;
+    }
+    const retry = this.retries.get(paymentId);
+    if (retry) clearTimeout(retry.timer);
+    const run = (async () => {
+      do {
+        this.again.delete(paymentId);
+        await this.advance(paymentId);
+      } while (this.again.has(paymentId));
+    })()
+      .then(
+        () => void this.retries.delete(paymentId),
+        (err: unknown) => this.retryLater(paymentId, err, retry?.attempt ?? 0),
+      )
+      .finally(() => this.driving.delete(paymentId));
+    this.driving.set(paymentId, run);
+    return run;
   }
 
-  private async runStep(
-    consumer: string,
-    messageId: string,
-    paymentId: string,
-    expected: PaymentStatus,
-    decide: (payment: PaymentRow) => Promise<{ to: PaymentStatus; holdId?: string; failureReason?: string; detail?: string; events: Array<(p: PaymentRow) => ReturnType<typeof sagaEvent>> }>,
-    decided: (next: PaymentStatus) => void,
-  ): Promise<void> {
-    const before = await this.load(paymentId);
-    if (!before) {
-      this.deps.log.warn({ paymentId, messageId }, 'saga message for an unknown payment; dropping it');
+  /** `payment_initiated` from the payment-processing queue: the saga of a payment that was left still is taken over. */
+  async onPaymentInitiated(_messageId: string, paymentId: string): Promise<void> {
+    await this.takeOverIfIdle(paymentId);
+  }
+
+  /** A `Transaction <event>` from the payment-saga queue (a participant other than this service): the saga is driven on from its status. */
+  async onSagaEvent(_messageId: string, detailType: string, detail: { transaction_id: string }): Promise<void> {
+    this.deps.log.debug({ detailType, paymentId: detail.transaction_id }, 'saga event from another participant');
+    await this.takeOverIfIdle(detail.transaction_id);
+  }
+
+  /**
+   * Drives a saga that stopped making progress to an end: compensation
+   * releases whatever is held. Returns whether compensation started.
+   */
+  async abandon(paymentId: string, reason: string): Promise<boolean> {
+    const payment = await this.load(paymentId);
+    if (!payment || !['pending', 'reservation_requested', 'funds_reserved', 'processing'].includes(payment.status)) return false;
+    const outcome = await this.commit(payment, [
+      { to: 'compensating', detail: reason, failureReason: reason, events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason })] },
+    ]);
+    if (outcome !== 'moved') return false;
+    void this.drive(paymentId);
+    return true;
+  }
+
+  /** Cancels pending retries and waits for the steps under way; their sagas are resumed by the next process. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const { timer } of this.retries.values()) clearTimeout(timer);
+    this.retries.clear();
+    await Promise.allSettled([...this.driving.values()]);
+  }
+
+  private async takeOverIfIdle(paymentId: string): Promise<void> {
+    const payment = await this.load(paymentId);
+    if (!payment) {
+      this.deps.log.warn({ paymentId }, 'saga message for an unknown payment; dropping it');
       return;
     }
-    if (before.status !== expected) {
-      this.deps.log.debug({ paymentId, status: before.status, expected }, 'saga step already taken or overtaken');
-      return;
-    }
-    const decision = await decide(before);
-    decided(decision.to);
-    const outcome = await handleOnce(this.deps.db, consumer, messageId, async (trx) => {
-      const current = await trx.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
-      if (!current || current.status !== expected) return undefined;
-      return transition(trx, current, decision.to, {
-        detail: decision.detail ?? decision.failureReason,
-        holdId: decision.holdId,
-        failureReason: decision.failureReason,
-        events: decision.events,
+    if (TERMINAL.has(payment.status) || this.isDriving(paymentId)) return;
+    // Recently moved: the process that recorded the step is taking the next one; the sweep covers it if that process died.
+    if (Date.now() - Date.parse(payment.updated_at) < this.idleMs) return;
+    await this.drive(paymentId);
+  }
+
+  private async advance(paymentId: string): Promise<void> {
+    // A saga has at most five steps; the bound only guards against a bug looping forever.
+    for (let steps = 0; steps < 10 && !this.stopped; steps++) {
+      const payment = await this.load(paymentId);
+      if (!payment || TERMINAL.has(payment.status)) return;
+      const outcome = await withSpan(`payment.saga.${payment.status}`, { attributes: { transaction_id: paymentId, 'saga.expected_status': payment.status } }, async (span) => {
+        const result = await this.step(payment);
+        span.setAttribute('saga.outcome', result);
+        return result;
       });
+      if (outcome === 'overtaken') return;
+    }
+  }
+
+  private step(payment: PaymentRow): Promise<StepOutcome> {
+    switch (payment.status) {
+      case 'pending':
+      case 'reservation_requested':
+        return this.reserve(payment);
+      case 'funds_reserved':
+        return this.commit(payment, [processingRequested()]);
+      case 'processing':
+        return this.capture(payment);
+      case 'compensating':
+        return this.release(payment);
+      default:
+        return Promise.resolve('overtaken');
+    }
+  }
+
+  private async reserve(payment: PaymentRow): Promise<StepOutcome> {
+    const requested: Step[] =
+      payment.status === 'pending'
+        ? [{ to: 'reservation_requested', at: new Date().toISOString(), events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReservationRequested, 'reservation_requested')] }]
+        : [];
+    let holdId: string;
+    try {
+      holdId = (await this.deps.wallets.reserve(this.reservation(payment))).hold_id;
+    } catch (err) {
+      // Refused by the wallet (insufficient funds, ...): nothing was reserved, so the saga simply fails.
+      const reason = refusal(err);
+      return this.commit(payment, [...requested, { to: 'failed', failureReason: reason, events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.failed, 'failed', { reason })] }]);
+    }
+    return this.commit(payment, [
+      ...requested,
+      { to: 'funds_reserved', holdId, events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReserved, 'funds_reserved', { hold_id: holdId })] },
+      processingRequested(),
+    ]);
+  }
+
+  private async capture(payment: PaymentRow): Promise<StepOutcome> {
+    try {
+      await this.deps.wallets.capture(payment.hold_id!, payment.receiver_wallet_id, `capture:${payment.id}`);
+    } catch (err) {
+      const reason = refusal(err);
+      return this.commit(payment, [
+        { to: 'compensating', failureReason: reason, detail: reason, events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason })] },
+      ]);
+    }
+    return this.commit(payment, [{ to: 'completed', events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.completed, 'completed')] }]);
+  }
+
+  private async release(payment: PaymentRow): Promise<StepOutcome> {
+    const reason = payment.failure_reason ?? 'payment failed';
+    // If the reservation's reply was lost, the hold id is unknown: asking again with the same
+    // idempotency key returns that hold (or makes one), which is then released. Net effect: nothing held.
+    let holdId = payment.hold_id;
+    if (!holdId) {
+      try {
+        holdId = (await this.deps.wallets.reserve(this.reservation(payment))).hold_id;
+      } catch (err) {
+        refusal(err);
+        holdId = null;
+      }
+    }
+    if (holdId) {
+      try {
+        await this.deps.wallets.release(holdId, `release:${payment.id}`, reason);
+      } catch (err) {
+        if (isPayMeshError(err) && err.code === 'HOLD_CAPTURED') {
+          // The capture did happen (its reply was lost): the payment went through.
+          return this.commit(payment, [{ to: 'completed', holdId, detail: 'capture confirmed during compensation', events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.completed, 'completed')] }]);
+        }
+        throw err;
+      }
+    }
+    return this.commit(payment, [
+      {
+        to: 'failed',
+        ...(holdId ? { holdId } : {}),
+        events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleased, 'funds_released', { reason }), (p) => sagaEvent(p, TRANSACTION_EVENTS.failed, 'failed', { reason })],
+      },
+    ]);
+  }
+
+  private reservation(payment: PaymentRow) {
+    return {
+      walletId: payment.sender_wallet_id,
+      amountMinor: BigInt(payment.amount),
+      currency: payment.currency,
+      idempotencyKey: `reserve:${payment.id}`,
+      reference: payment.id,
+      ttlSeconds: this.deps.holdTtlSeconds,
+    };
+  }
+
+  /** Commits steps from the status the payment was read in; hands their events to the relay once durable. */
+  private async commit(payment: PaymentRow, steps: Step[]): Promise<StepOutcome> {
+    const moved = await inTransaction(this.deps.db, async (trx) => {
+      const current = await trx.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirst();
+      if (!current || current.status !== payment.status) return undefined;
+      return transitions(trx, current, steps);
     });
-    if (!outcome.duplicate && outcome.result) this.deps.onOutboxWritten();
+    if (!moved) {
+      this.deps.log.debug({ paymentId: payment.id, status: payment.status }, 'saga step already taken or overtaken');
+      return 'overtaken';
+    }
+    this.deps.onOutboxWritten(moved.written);
+    return 'moved';
+  }
+
+  private retryLater(paymentId: string, err: unknown, attempts: number): void {
+    if (this.stopped) return;
+    const attempt = attempts + 1;
+    const base = this.deps.retryBaseMs ?? 250;
+    const backoff = Math.min(this.deps.retryMaxMs ?? 5_000, base * 2 ** Math.min(attempt - 1, 10)) * (0.5 + Math.random() / 2);
+    const retryAfterMs = isPayMeshError(err) && err.kind === 'unavailable' ? (err.retryAfterSeconds ?? 0) * 1000 : 0;
+    const delay = Math.max(backoff, retryAfterMs);
+    this.deps.log.warn({ err, paymentId, attempt, delayMs: Math.round(delay) }, 'saga step failed; trying again');
+    const timer = setTimeout(() => detached(() => void this.drive(paymentId)), delay);
+    timer.unref();
+    this.retries.set(paymentId, { timer, attempt });
   }
 
   private load(paymentId: string): Promise<PaymentRow | undefined> {
@@ -225,9 +287,13 @@ export class PaymentSaga {
   }
 }
 
+function processingRequested(): Step {
+  return { to: 'processing', events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.paymentProcessingRequested, 'processing')] };
+}
+
 /**
  * The reason a wallet refused a step. Anything that is not a refusal (the
- * wallet unreachable, its breaker open) is rethrown so the message is retried.
+ * wallet unreachable, its breaker open) is rethrown so the step is retried.
  */
 function refusal(err: unknown): string {
   if (isPayMeshError(err) && err.kind !== 'unavailable' && err.kind !== 'internal') {
@@ -235,3 +301,4 @@ function refusal(err: unknown): string {
   }
   throw err;
 }
+

@@ -2,50 +2,73 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { EVENT_BUS_NAME, TRANSACTION_EVENTS } from '../../../contracts/events.ts';
 import { addToOutbox } from '../../../messaging/outbox.ts';
+import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { gauge } from '../../../observability/metrics.ts';
+import { detached } from '../../../observability/tracing.ts';
+import { inTransaction } from '../../../storage/transaction.ts';
 import type { PaymentRow, PaymentSchema } from '../schema.ts';
 import type { PaymentSaga } from './payment-saga.ts';
 import { recordHistory, sagaEvent } from './transitions.ts';
 
 const stuckSagas = gauge('saga_stuck', 'Payment sagas past their step timeout at the last sweep');
 
+const UNFINISHED = ['pending', 'reservation_requested', 'funds_reserved', 'processing', 'compensating'] as const;
+
 /**
- * Finds sagas that stopped making progress (a lost reply, a wallet down for
- * longer than the step timeout, an expired hold) and drives them to an end:
- * a saga stuck before completion is compensated, and a compensation that
- * stalls has its release requested again. Every saga ends.
+ * Every saga ends. The sweep (every few seconds, and once at start) looks at
+ * the sagas that have been still for a while:
+ * - still for the saga's idle time and driven by no one here: resumed from
+ *   its durable status (the process driving it died between steps);
+ * - still for longer than the step timeout (a wallet down for that long, an
+ *   expired hold, a lost reply): driven to an end by compensation, which
+ *   releases whatever is held; a compensation that stalls has its release
+ *   requested again.
+ * Sagas accepted by another version (the canary) are that version's to
+ * resume; this one takes them over only after three idle times.
  */
 export class StuckSagaMonitor {
   private readonly db: Kysely<PaymentSchema>;
   private readonly saga: PaymentSaga;
   private readonly log: Logger;
   private readonly stepTimeoutSeconds: number;
-  private readonly onOutboxWritten: () => void;
+  private readonly onOutboxWritten: (rows: OutboxRow[]) => void;
+  private readonly version: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { db: Kysely<PaymentSchema>; saga: PaymentSaga; log: Logger; stepTimeoutSeconds: number; onOutboxWritten: () => void }) {
+  constructor(options: { db: Kysely<PaymentSchema>; saga: PaymentSaga; log: Logger; stepTimeoutSeconds: number; onOutboxWritten: (rows: OutboxRow[]) => void; version?: string }) {
     this.db = options.db;
     this.saga = options.saga;
     this.log = options.log;
     this.stepTimeoutSeconds = options.stepTimeoutSeconds;
     this.onOutboxWritten = options.onOutboxWritten;
+    this.version = options.version;
   }
 
+  /** One sweep; returns how many sagas were past their step timeout. */
   async sweep(now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.stepTimeoutSeconds * 1000).toISOString();
-    const stuck = await this.db
+    const idleCutoff = new Date(now.getTime() - this.saga.idleMs).toISOString();
+    const othersCutoff = new Date(now.getTime() - 3 * this.saga.idleMs).toISOString();
+    const stuckCutoff = new Date(now.getTime() - this.stepTimeoutSeconds * 1000).toISOString();
+    const still = await this.db
       .selectFrom('payments')
       .selectAll()
-      .where('status', 'in', ['pending', 'reservation_requested', 'funds_reserved', 'processing', 'compensating'])
-      .where('updated_at', '<', cutoff)
+      .where('status', 'in', UNFINISHED)
+      .where('updated_at', '<', idleCutoff)
       .orderBy('updated_at')
       .limit(100)
       .execute();
+    const stuck = still.filter((p) => p.updated_at < stuckCutoff);
     stuckSagas.set(stuck.length);
-    for (const payment of stuck) {
-      await this.driveToEnd(payment, `timed out after ${this.stepTimeoutSeconds} s in ${payment.status}`, now);
-      this.log.warn({ paymentId: payment.id, status: payment.status }, 'stuck saga driven towards its end');
+    for (const payment of still) {
+      if (payment.updated_at < stuckCutoff) {
+        await this.driveToEnd(payment, `timed out after ${this.stepTimeoutSeconds} s in ${payment.status}`, now);
+        this.log.warn({ paymentId: payment.id, status: payment.status }, 'stuck saga driven towards its end');
+      } else if (!this.saga.isDriving(payment.id) && (!this.version || payment.accepted_by === this.version || payment.updated_at < othersCutoff)) {
+        this.log.info({ paymentId: payment.id, status: payment.status, acceptedBy: payment.accepted_by }, 'resuming a saga left still');
+        // Not awaited: one saga waiting for its wallet does not hold up the others.
+        void detached(() => this.saga.drive(payment.id));
+      }
     }
     return stuck.length;
   }
@@ -58,24 +81,28 @@ export class StuckSagaMonitor {
   async driveToEnd(payment: PaymentRow, reason: string, now = new Date()): Promise<'compensation_started' | 'release_requested_again' | 'already_ended'> {
     if (payment.status === 'compensating') {
       const touched = { ...payment, updated_at: now.toISOString() };
-      const moved = await this.db.transaction().execute(async (trx) => {
+      const written = await inTransaction(this.db, async (trx) => {
         const updated = await trx.updateTable('payments').set({ updated_at: touched.updated_at }).where('id', '=', payment.id).where('status', '=', 'compensating').executeTakeFirst();
-        if (Number(updated.numUpdatedRows) !== 1) return false;
+        if (Number(updated.numUpdatedRows) !== 1) return undefined;
         await recordHistory(trx, touched, `${reason}; release requested again`);
-        await addToOutbox(trx, [{ event: sagaEvent(touched, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason: payment.failure_reason ?? reason }), bus: EVENT_BUS_NAME }]);
-        return true;
+        const event = sagaEvent(touched, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason: payment.failure_reason ?? reason });
+        return addToOutbox(trx, [{ event, bus: EVENT_BUS_NAME }], touched.updated_at, { handOff: true });
       });
-      if (!moved) return 'already_ended';
-      this.onOutboxWritten();
+      if (!written) return 'already_ended';
+      this.onOutboxWritten(written);
+      void this.saga.drive(payment.id);
       return 'release_requested_again';
     }
     return (await this.saga.abandon(payment.id, reason)) ? 'compensation_started' : 'already_ended';
   }
 
+  /** Sweeps now (resuming what the last process left) and then every `intervalMs`. */
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
+    const sweep = () => {
       this.running = this.sweep().catch((err) => this.log.error({ err }, 'stuck saga sweep failed'));
-    }, intervalMs);
+    };
+    sweep();
+    this.timer = setInterval(sweep, intervalMs);
     this.timer.unref();
   }
 

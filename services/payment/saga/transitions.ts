@@ -3,7 +3,9 @@ import { EVENT_BUS_NAME, SOURCES, type TransactionDetailType, type TransactionEv
 import { toDouble } from '../../../core/money.ts';
 import type { DomainEvent } from '../../../messaging/event-publisher.ts';
 import { addToOutbox, type QueueMessageDraft } from '../../../messaging/outbox.ts';
+import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { counter, histogram } from '../../../observability/metrics.ts';
+import { keepTrace } from '../../../observability/tracing.ts';
 import { TERMINAL, type PaymentRow, type PaymentSchema, type PaymentStatus } from '../schema.ts';
 
 /** The saga's state machine: which status may follow which. */
@@ -25,6 +27,14 @@ export function canMove(from: PaymentStatus, to: PaymentStatus): boolean {
   return NEXT[from].includes(to);
 }
 
+/**
+ * Marks the events of steps the payment service takes itself, in process:
+ * its `saga-steps-to-payment-service` rule leaves them out (topology.json),
+ * so they are not routed back to it. Step events without it, a seed-style
+ * participant's, still reach the payment-saga queue.
+ */
+export const STEP_TAKEN_BY = { step_taken_by: 'payment-service' } as const;
+
 /** A `Transaction <event>` about this payment, with the seed's detail fields plus PayMesh's. */
 export function sagaEvent(payment: PaymentRow, detailType: TransactionDetailType, status: string, extra: Partial<TransactionEventDetail> = {}): DomainEvent {
   const amount = BigInt(payment.amount);
@@ -42,6 +52,7 @@ export function sagaEvent(payment: PaymentRow, detailType: TransactionDetailType
     receiver_wallet_id: payment.receiver_wallet_id,
     ...(payment.hold_id ? { hold_id: payment.hold_id } : {}),
     ...(payment.note ? { note: payment.note } : {}),
+    ...STEP_TAKEN_BY,
     ...extra,
   };
   return {
@@ -52,25 +63,35 @@ export function sagaEvent(payment: PaymentRow, detailType: TransactionDetailType
   };
 }
 
+/** One step of the saga as committed: its status, what it records, the events it causes. */
+export interface Step {
+  to: PaymentStatus;
+  detail?: string;
+  holdId?: string;
+  failureReason?: string;
+  events?: Array<(p: PaymentRow) => DomainEvent>;
+  messages?: QueueMessageDraft[];
+  /** When the step happened (its history time), if not now: e.g. a reservation requested before the wallet answered. */
+  at?: string;
+}
+
 /**
- * Moves a payment from `from` to `to` if it is still in `from` (a concurrent
- * handler that got there first wins), records the step in its history, and
- * queues the events it causes in the same transaction. Returns the updated
- * row, or undefined when the payment had already moved on.
+ * Moves a payment from its status to `step.to` if it is still in that status
+ * (a concurrent driver that got there first wins), records the step in its
+ * history, and writes the events it causes to the outbox in the same
+ * transaction (for a hand-over to the relay once it commits). Returns the
+ * updated row and the outbox rows, or undefined when the payment had already
+ * moved on.
  */
-export async function transition(
-  trx: Transaction<PaymentSchema>,
-  payment: PaymentRow,
-  to: PaymentStatus,
-  effects: { detail?: string; holdId?: string; failureReason?: string; events?: Array<(p: PaymentRow) => DomainEvent>; messages?: QueueMessageDraft[] } = {},
-): Promise<PaymentRow | undefined> {
+export async function transition(trx: Transaction<PaymentSchema>, payment: PaymentRow, step: Step): Promise<{ next: PaymentRow; written: OutboxRow[] } | undefined> {
+  const { to } = step;
   if (!canMove(payment.status, to)) return undefined;
-  const now = new Date().toISOString();
+  const now = step.at ?? new Date().toISOString();
   const changes = {
     status: to,
     updated_at: now,
-    ...(effects.holdId ? { hold_id: effects.holdId } : {}),
-    ...(effects.failureReason ? { failure_reason: effects.failureReason } : {}),
+    ...(step.holdId ? { hold_id: step.holdId } : {}),
+    ...(step.failureReason ? { failure_reason: step.failureReason } : {}),
   };
   const updated = await trx
     .updateTable('payments')
@@ -80,16 +101,41 @@ export async function transition(
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) return undefined;
   const next: PaymentRow = { ...payment, ...changes };
-  await recordHistory(trx, next, effects.detail);
-  await addToOutbox(trx, [
-    ...(effects.events ?? []).map((make) => ({ event: make(next), bus: EVENT_BUS_NAME })),
-    ...(effects.messages ?? []).map((queueMessage) => ({ queueMessage })),
-  ], now);
+  await recordHistory(trx, next, step.detail);
+  // Before the outbox rows: their trace context then asks every consumer of the failure to export its spans too.
+  if (to === 'failed') keepTrace();
+  const written = await addToOutbox(
+    trx,
+    [...(step.events ?? []).map((make) => ({ event: make(next), bus: EVENT_BUS_NAME })), ...(step.messages ?? []).map((queueMessage) => ({ queueMessage }))],
+    now,
+    { handOff: true },
+  );
   if (TERMINAL.has(to)) {
     sagaOutcomes.inc({ outcome: to });
     sagaDuration.observe({ outcome: to }, (Date.parse(now) - Date.parse(payment.created_at)) / 1000);
   }
-  return next;
+  return { next, written };
+}
+
+/**
+ * Several steps in one transaction, one after another: one commit for what
+ * happened between two calls to the wallet (a reservation's reply and the
+ * capture request that follows it). Undefined if the first step finds the
+ * payment already moved on; the whole lot rolls back if a later one does.
+ */
+export async function transitions(trx: Transaction<PaymentSchema>, payment: PaymentRow, steps: Step[]): Promise<{ next: PaymentRow; written: OutboxRow[] } | undefined> {
+  let current = payment;
+  const written: OutboxRow[] = [];
+  for (const [i, step] of steps.entries()) {
+    const moved = await transition(trx, current, step);
+    if (!moved) {
+      if (i === 0) return undefined;
+      throw new Error(`payment ${payment.id} moved on in the middle of its steps (${current.status} → ${step.to})`);
+    }
+    current = moved.next;
+    written.push(...moved.written);
+  }
+  return { next: current, written };
 }
 
 export async function recordHistory(trx: Transaction<PaymentSchema>, payment: PaymentRow, detail?: string): Promise<void> {
