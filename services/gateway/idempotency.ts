@@ -1,24 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Kysely } from 'kysely';
 import { conflict, invalidArgument, PayMeshError } from '../../core/errors.ts';
 import { problemFor } from '../../core/http-problem.ts';
+import type { Database } from '../../storage/database.ts';
+import { withoutWaitingForDisk } from '../../storage/transaction.ts';
 import type { GatewaySchema } from './migrations/index.ts';
 
 const KEY = /^[\x21-\x7e]{8,200}$/;
-
-export interface IdempotencyLease {
-  /**
-   * How long an in-progress record holds its key unless renewed. A request
-   * whose gateway crashed stops renewing, and its key may run again this long
-   * after: the client's retry is not refused for long.
-   */
-  leaseMs: number;
-  /** How often a request still running renews its record, however long its downstream calls take. */
-  renewEveryMs: number;
-}
-
-const DEFAULT_LEASE: IdempotencyLease = { leaseMs: 15_000, renewEveryMs: 5_000 };
 
 export interface IdempotentResponse {
   status: number;
@@ -29,16 +17,24 @@ export interface IdempotentResponse {
 /**
  * The IETF Idempotency-Key semantics for money-moving POSTs: a replay returns
  * the first response, the same key with another body is 422, the same key
- * while the first request still runs is 409. Downstream calls reuse the key,
- * so even re-running a request whose record went stale moves money once.
+ * while the first request still runs is 409.
+ *
+ * What a request costs here is one read and, once it has its answer, one
+ * write that does not wait for the disk. A request in progress is known to
+ * this gateway process only (no claim row, so no commit before the work
+ * starts): the services behind it are idempotent on the same key and keep
+ * their own durable record of it (a payment, a ledger entry), so a twin that
+ * reaches another gateway replica, or a retry after this one crashed, gets
+ * the first outcome from them rather than a second effect. The completed
+ * record only saves that round trip; lost in a crash, it costs one.
  */
 export class IdempotencyStore {
-  private readonly db: Kysely<GatewaySchema>;
-  private readonly lease: IdempotencyLease;
+  private readonly database: Pick<Database<GatewaySchema>, 'db' | 'dialect'>;
+  /** Requests under way in this process, by user and key: their request hash. */
+  private readonly inProgress = new Map<string, string>();
 
-  constructor(db: Kysely<GatewaySchema>, lease: IdempotencyLease = DEFAULT_LEASE) {
-    this.db = db;
-    this.lease = lease;
+  constructor(database: Pick<Database<GatewaySchema>, 'db' | 'dialect'>) {
+    this.database = database;
   }
 
   async run(
@@ -50,69 +46,48 @@ export class IdempotencyStore {
     if (!key) throw invalidArgument('IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (8 to 200 printable characters) with this request', 'Idempotency-Key');
     if (!KEY.test(key)) throw invalidArgument('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 8 to 200 printable ASCII characters', 'Idempotency-Key');
     const hash = requestHash(request);
-    const now = new Date().toISOString();
+    const slot = `${userId}\u0000${key}`;
+    const reused = () => conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
 
-    const claimed = await this.db
-      .insertInto('idempotency_requests')
-      .values({ user_id: userId, key, request_hash: hash, state: 'in_progress', status_code: null, response_body: null, created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
-      .returning('key')
-      .executeTakeFirst();
-    if (!claimed) {
-      const existing = await this.db.selectFrom('idempotency_requests').selectAll().where('user_id', '=', userId).where('key', '=', key).executeTakeFirstOrThrow();
-      if (existing.request_hash !== hash) {
-        throw conflict('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used with a different request');
-      }
-      if (existing.state === 'completed') {
+    const running = this.inProgress.get(slot);
+    if (running !== undefined) {
+      if (running !== hash) throw reused();
+      throw new PayMeshError('already_exists', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    this.inProgress.set(slot, hash);
+    try {
+      const existing = await this.database.db.selectFrom('idempotency_requests').selectAll().where('user_id', '=', userId).where('key', '=', key).executeTakeFirst();
+      if (existing) {
+        if (existing.request_hash !== hash) throw reused();
         return { status: Number(existing.status_code), body: JSON.parse(existing.response_body ?? 'null'), replayed: true };
       }
-      const inProgress = () => new PayMeshError('already_exists', 'IDEMPOTENCY_REQUEST_IN_PROGRESS', 'a request with this Idempotency-Key is still being processed; retry shortly');
-      if (Date.now() - Date.parse(existing.updated_at) <= this.lease.leaseMs) throw inProgress();
-      // Its lease ran out: the request that held it died. Take it over, unless a concurrent retry just did.
-      const taken = await this.db
-        .updateTable('idempotency_requests')
-        .set({ updated_at: now })
-        .where('user_id', '=', userId)
-        .where('key', '=', key)
-        .where('state', '=', 'in_progress')
-        .where('updated_at', '=', existing.updated_at)
-        .executeTakeFirst();
-      if (Number(taken.numUpdatedRows) !== 1) throw inProgress();
-    }
-
-    const renewal = setInterval(() => {
-      this.db
-        .updateTable('idempotency_requests')
-        .set({ updated_at: new Date().toISOString() })
-        .where('user_id', '=', userId)
-        .where('key', '=', key)
-        .where('state', '=', 'in_progress')
-        .execute()
-        .catch(() => {
-          // A missed renewal only shortens the lease; the downstream call is idempotent on the same key.
-        });
-    }, this.lease.renewEveryMs);
-    let outcome: { status: number; body: unknown };
-    try {
-      outcome = await work();
-    } catch (err) {
-      const problem = problemFor(err);
-      // Client errors are answers too: a replay gets the same one. Failures of ours are not: the key is freed for a retry.
-      if (!problem || problem.status >= 500) {
-        await this.db.deleteFrom('idempotency_requests').where('user_id', '=', userId).where('key', '=', key).execute();
-        throw err;
+      let outcome: { status: number; body: unknown };
+      try {
+        outcome = await work();
+      } catch (err) {
+        const problem = problemFor(err);
+        // Client errors are answers too: a replay gets the same one. Failures of ours are not: a retry runs again.
+        if (!problem || problem.status >= 500) throw err;
+        outcome = { status: problem.status, body: problem };
       }
-      outcome = { status: problem.status, body: problem };
+      await this.complete(userId, key, hash, outcome);
+      return { ...outcome, replayed: false };
     } finally {
-      clearInterval(renewal);
+      this.inProgress.delete(slot);
     }
-    await this.db
-      .updateTable('idempotency_requests')
-      .set({ state: 'completed', status_code: BigInt(outcome.status), response_body: JSON.stringify(outcome.body), updated_at: new Date().toISOString() })
-      .where('user_id', '=', userId)
-      .where('key', '=', key)
-      .execute();
-    return { ...outcome, replayed: false };
+  }
+
+  private async complete(userId: string, key: string, hash: string, outcome: { status: number; body: unknown }): Promise<void> {
+    const now = new Date().toISOString();
+    // Without waiting for the disk: lost in a crash, the record only costs a retry a round trip to the idempotent service.
+    await withoutWaitingForDisk(this.database, (db) =>
+      db
+        .insertInto('idempotency_requests')
+        .values({ user_id: userId, key, request_hash: hash, state: 'completed', status_code: BigInt(outcome.status), response_body: JSON.stringify(outcome.body), created_at: now, updated_at: now })
+        // A twin that went through another gateway replica wrote the same outcome first.
+        .onConflict((oc) => oc.columns(['user_id', 'key']).doNothing())
+        .execute(),
+    );
   }
 }
 

@@ -23,6 +23,11 @@ export function presentPayment(p: PaymentRow, history?: Array<{ status: string; 
   };
 }
 
+/** A payment as its accepting 202 showed it. */
+function asAccepted(p: PaymentRow): PaymentRow {
+  return { ...p, status: 'pending', failure_reason: null, hold_id: null, updated_at: p.created_at };
+}
+
 const paymentSchema = {
   type: 'object',
   properties: {
@@ -87,7 +92,9 @@ export function paymentRoutes(app: FastifyInstance, deps: CreatePaymentDeps & { 
         paymentMethodId: body.payment_method_id,
         idempotencyKey: body.idempotency_key,
       });
-      return reply.code(created ? 202 : 200).send(presentPayment(payment));
+      // A replay answers as the first request was answered (the payment as accepted), whatever became of it since:
+      // the gateway may have lost its own record of the key, and the client must see the first response again.
+      return reply.code(created ? 202 : 200).send(presentPayment(created ? payment : asAccepted(payment)));
     },
   );
 

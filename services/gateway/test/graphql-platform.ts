@@ -123,7 +123,7 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
   const gateway: FastifyInstance = await buildGateway({
     log: silent,
     tokens,
-    idempotency: new IdempotencyStore(gatewayDb.db),
+    idempotency: new IdempotencyStore(gatewayDb),
     users: new UserClient(userAddress),
     wallets: walletClient,
     transactions: new TransactionClient(transaction.address),

@@ -3,7 +3,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { openDatabase } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
-import { IdempotencyStore, requestHash } from '../idempotency.ts';
+import { IdempotencyStore } from '../idempotency.ts';
 import { gatewayMigrations, type GatewaySchema } from '../migrations/index.ts';
 
 const request = { method: 'POST', path: '/v1/payments', body: { amount: '1.00', currency: 'USD' } };
@@ -11,7 +11,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const target of await testDatabases()) {
   describe(`Idempotency-Key records on ${target.name}`, { skip: target.skip }, () => {
-    async function store(t: TestContext, lease = { leaseMs: 400, renewEveryMs: 100 }) {
+    async function store(t: TestContext) {
       const created = await target.create();
       const database = await openDatabase<GatewaySchema>(created.config);
       t.after(async () => {
@@ -19,17 +19,22 @@ for (const target of await testDatabases()) {
         await created.cleanup();
       });
       await migrateToLatest(database.db, gatewayMigrations);
-      return { idempotency: new IdempotencyStore(database.db, lease), db: database.db };
+      return { idempotency: new IdempotencyStore(database), db: database.db };
     }
 
-    test('a request that runs longer than the lease keeps its key: a retry meanwhile is told it is still in progress', async (t) => {
+    test('a request still running keeps its key: a retry meanwhile is told it is in progress, and later gets the first response', async (t) => {
       const { idempotency } = await store(t);
       let finish!: () => void;
       const first = idempotency.run('user-1', 'key-long-running', request, () => new Promise((resolve) => (finish = () => resolve({ status: 202, body: { id: 'p-1' } }))));
-      await sleep(1000);
+      await sleep(50);
       await assert.rejects(
         idempotency.run('user-1', 'key-long-running', request, async () => ({ status: 202, body: { id: 'p-2' } })),
         (err: { code?: string }) => err.code === 'IDEMPOTENCY_REQUEST_IN_PROGRESS',
+      );
+      await assert.rejects(
+        idempotency.run('user-1', 'key-long-running', { ...request, body: { amount: '2.00', currency: 'USD' } }, async () => ({ status: 202, body: {} })),
+        (err: { code?: string }) => err.code === 'IDEMPOTENCY_KEY_REUSED',
+        'another request under a key in use is refused as reused, not as in progress',
       );
       finish();
       assert.deepEqual(await first, { status: 202, body: { id: 'p-1' }, replayed: false });
@@ -40,25 +45,8 @@ for (const target of await testDatabases()) {
       });
     });
 
-    test('a key left in progress by a gateway that crashed is taken over by the retry once its lease ran out', async (t) => {
-      const { idempotency, db } = await store(t);
-      // What a crashed gateway leaves behind: the claim, never renewed, never completed.
-      const claimedAt = new Date(Date.now() - 500).toISOString();
-      await db
-        .insertInto('idempotency_requests')
-        .values({ user_id: 'user-1', key: 'key-orphaned', request_hash: requestHash(request), state: 'in_progress', status_code: null, response_body: null, created_at: claimedAt, updated_at: claimedAt })
-        .execute();
-      const retried = await idempotency.run('user-1', 'key-orphaned', request, async () => ({ status: 202, body: { id: 'p-1' } }));
-      assert.deepEqual(retried, { status: 202, body: { id: 'p-1' }, replayed: false });
-    });
-
-    test('two retries racing for an orphaned key: one takes it over, the other is told it is in progress', async (t) => {
-      const { idempotency, db } = await store(t);
-      const claimedAt = new Date(Date.now() - 500).toISOString();
-      await db
-        .insertInto('idempotency_requests')
-        .values({ user_id: 'user-1', key: 'key-raced', request_hash: requestHash(request), state: 'in_progress', status_code: null, response_body: null, created_at: claimedAt, updated_at: claimedAt })
-        .execute();
+    test('two requests racing with one key: the work runs once, the other is told it is in progress', async (t) => {
+      const { idempotency } = await store(t);
       let runs = 0;
       const work = async () => {
         runs++;
@@ -70,6 +58,26 @@ for (const target of await testDatabases()) {
       assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1);
       const refused = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       assert.equal(refused?.reason.code, 'IDEMPOTENCY_REQUEST_IN_PROGRESS');
+    });
+
+    test('a failure of ours leaves no record, so the retry runs again; a refusal is an answer the retry gets again', async (t) => {
+      const { idempotency, db } = await store(t);
+      await assert.rejects(idempotency.run('user-1', 'key-outage', request, async () => Promise.reject(new Error('the payment service is down'))));
+      assert.equal((await db.selectFrom('idempotency_requests').selectAll().execute()).length, 0);
+      assert.deepEqual(await idempotency.run('user-1', 'key-outage', request, async () => ({ status: 202, body: { id: 'p-9' } })), { status: 202, body: { id: 'p-9' }, replayed: false });
+
+      const { invalidArgument } = await import('../../../core/errors.ts');
+      const refused = await idempotency.run('user-1', 'key-refused', request, async () => Promise.reject(invalidArgument('INVALID_AMOUNT', 'no', 'amount')));
+      assert.equal(refused.status, 400);
+      const again = await idempotency.run('user-1', 'key-refused', request, async () => ({ status: 202, body: {} }));
+      assert.deepEqual({ status: again.status, replayed: again.replayed }, { status: 400, replayed: true });
+    });
+
+    test('a key completed through another gateway replica first is answered from its record', async (t) => {
+      const { idempotency, db } = await store(t);
+      const other = new IdempotencyStore({ db, dialect: target.name });
+      assert.equal((await other.run('user-1', 'key-elsewhere', request, async () => ({ status: 202, body: { id: 'p-7' } }))).replayed, false);
+      assert.deepEqual(await idempotency.run('user-1', 'key-elsewhere', request, async () => ({ status: 202, body: { id: 'p-8' } })), { status: 202, body: { id: 'p-7' }, replayed: true });
     });
   });
 }
