@@ -1,10 +1,10 @@
 import type { Attributes, HrTime } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { SpanKindName, SpanLink, SpanNode, SpanStatus, TraceSummary, TraceView } from './trace-view.ts';
 
 /**
- * Recent traces kept in memory on one machine, for the gateway's admin API.
+ * Recent traces kept in memory on one machine, for the gateway's admin API
+ * (held by the gateway's trace collector, a worker thread: trace-collector.ts).
  * Hand-written because no maintained package keeps OTLP spans in memory for
  * querying (Jaeger and Tempo are servers); it is bounded by trace count and
  * spans per trace, oldest traces leaving first. In production an OTLP
@@ -69,13 +69,16 @@ export class TraceStore {
     return this.dropped;
   }
 
-  add(spans: StoredSpan[]): void {
+  /** Stores spans; returns the ids of the traces they started here (new to the store). */
+  add(spans: StoredSpan[]): string[] {
+    const started: string[] = [];
     for (const span of spans) {
       let stored = this.traces.get(span.traceId);
       if (!stored) {
         while (this.traces.size >= this.maxTraces) this.traces.delete(this.traces.keys().next().value!);
         stored = { spans: [], firstSeen: Date.now() };
         this.traces.set(span.traceId, stored);
+        started.push(span.traceId);
       }
       if (stored.spans.length >= this.maxSpansPerTrace) {
         this.dropped++;
@@ -84,6 +87,7 @@ export class TraceStore {
       // An exporter may retry a batch: a span is kept once.
       if (!stored.spans.some((s) => s.spanId === span.spanId)) stored.spans.push(span);
     }
+    return started;
   }
 
   /** Most recent first. */
@@ -100,6 +104,15 @@ export class TraceStore {
       if (found.length >= limit) break;
     }
     return found.sort((a, b) => b.started_at.localeCompare(a.started_at));
+  }
+
+  /** Every trace with a span carrying `key` = `value` (a payment's id), oldest first. */
+  withAttribute(key: string, value: unknown): TraceView[] {
+    const found: TraceView[] = [];
+    for (const [traceId, stored] of this.traces) {
+      if (stored.spans.some((s) => s.attributes[key] === value)) found.push(this.get(traceId)!);
+    }
+    return found.sort((a, b) => a.started_at.localeCompare(b.started_at));
   }
 
   get(traceId: string): TraceView | undefined {
@@ -273,7 +286,7 @@ export function spansFromOtlpJson(request: OtlpTraceRequest): { spans: StoredSpa
 }
 
 // ---------------------------------------------------------------------------
-// The gateway's own spans go straight to its store.
+// The gateway's own spans, handed to its collector as they are stored.
 
 const hrToMs = (t: HrTime) => t[0] * 1000 + t[1] / 1e6;
 const plain = (attributes: Attributes | undefined): Record<string, unknown> => ({ ...(attributes ?? {}) });
@@ -298,30 +311,4 @@ export function storedFromReadable(span: ReadableSpan): StoredSpan {
     links: span.links.map((l) => ({ traceId: l.context.traceId, spanId: l.context.spanId, attributes: plain(l.attributes) })),
     events: span.events.map((e) => ({ name: e.name, timeMs: hrToMs(e.time), attributes: plain(e.attributes) })),
   };
-}
-
-/** A SpanExporter writing into a TraceStore (the gateway's own spans). */
-export class TraceStoreExporter implements SpanExporter {
-  private readonly store: TraceStore;
-
-  constructor(store: TraceStore) {
-    this.store = store;
-  }
-
-  export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
-    this.store.add(spans.map(storedFromReadable));
-    resultCallback({ code: ExportResultCode.SUCCESS });
-  }
-
-  async shutdown(): Promise<void> {}
-}
-
-/** The gateway's store, sized by GATEWAY_TRACE_STORE_TRACES (default 1000 traces; 0 turns the store and its receiver off). */
-export function traceStoreFromEnv(env: NodeJS.ProcessEnv = process.env): TraceStore | undefined {
-  const raw = env.GATEWAY_TRACE_STORE_TRACES;
-  const traces = raw === undefined || raw === '' ? 1000 : Number(raw);
-  if (!Number.isInteger(traces) || traces < 0 || traces > 100_000) {
-    throw new Error(`invalid configuration for gateway:\n  - GATEWAY_TRACE_STORE_TRACES must be an integer from 0 to 100000, got '${raw}'`);
-  }
-  return traces === 0 ? undefined : new TraceStore({ maxTraces: traces });
 }

@@ -31,7 +31,12 @@ const WIRING: Record<string, { portEnv: string; url: (port: number) => Record<st
   transaction: { portEnv: 'TRANSACTION_PORT', url: (p) => ({ TRANSACTION_SERVICE_URL: `http://127.0.0.1:${p}` }) },
   notification: { portEnv: 'NOTIFICATION_PORT', url: (p) => ({ NOTIFICATION_SERVICE_URL: `http://127.0.0.1:${p}` }) },
   audit: { portEnv: 'AUDIT_PORT', url: (p) => ({ AUDIT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
-  gateway: { portEnv: 'GATEWAY_PORT', url: (p) => ({ GATEWAY_URL: `http://127.0.0.1:${p}` }) },
+  gateway: {
+    portEnv: 'GATEWAY_PORT',
+    url: (p) => ({ GATEWAY_URL: `http://127.0.0.1:${p}` }),
+    // The gateway's trace collector (a worker thread) receives every service's spans here.
+    extraPorts: { GATEWAY_TRACES_PORT: (p) => ({ PAYMESH_TRACES_URL: `http://127.0.0.1:${p}/v1/traces` }) },
+  },
 };
 
 export interface PlatformOptions {

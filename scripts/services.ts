@@ -43,6 +43,7 @@ const DISCOVERY_BY_PORT: Record<string, (port: string) => Record<string, string>
   NOTIFICATION_PORT: (p) => ({ NOTIFICATION_SERVICE_URL: `http://127.0.0.1:${p}` }),
   AUDIT_PORT: (p) => ({ AUDIT_SERVICE_URL: `http://127.0.0.1:${p}` }),
   GATEWAY_PORT: (p) => ({ GATEWAY_URL: `http://127.0.0.1:${p}` }),
+  GATEWAY_TRACES_PORT: (p) => ({ PAYMESH_TRACES_URL: `http://127.0.0.1:${p}/v1/traces` }),
 };
 
 /**

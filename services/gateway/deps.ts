@@ -4,7 +4,8 @@ import type { PaymentClient } from '../../clients/payment-client.ts';
 import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
-import type { TraceStore } from '../../observability/trace-store.ts';
+import type { TraceQueries } from '../../observability/trace-collector.ts';
+import type { Sampling } from '../../observability/tracing.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { RateLimits } from './config.ts';
 import type { GatewayGraphQLConfig } from './graphql.ts';
@@ -31,8 +32,10 @@ export interface GatewayDeps {
   bodyLimitBytes: number;
   /** What GET /readyz checks (the database, the services called); absent: always ready. */
   readiness?: () => Promise<ReadinessReport>;
-  /** Recent traces for /admin/traces, fed by its OTLP receiver; absent: no trace store. */
-  traces?: TraceStore;
+  /** Recent traces for /admin/traces, from the trace collector (a worker thread); absent: no trace store. */
+  traces?: TraceQueries;
+  /** How traces are sampled, to tell an operator why a payment has none. */
+  sampling?: Sampling;
   /** The federated graph at /graphql; absent: no /graphql. */
   graphql?: GatewayGraphQLConfig;
   /** The operator admin API's own dependencies (routes/admin-operations.ts); absent: only the console cookie routes. */

@@ -7,7 +7,7 @@ import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
-import { TraceStoreExporter, traceStoreFromEnv } from '../../observability/trace-store.ts';
+import { collectorSettingsFromEnv, TraceCollector } from '../../observability/trace-collector.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { openDatabase, sql } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
@@ -23,12 +23,16 @@ import { adminDepsFromEnv } from './routes/admin-deps.ts';
 import { WeightedRouter } from './weighted-router.ts';
 import { stopOnSignals } from '../../core/lifecycle.ts';
 
-// The gateway keeps recent traces (its own spans, and the other services' through its OTLP receiver).
-const traces = traceStoreFromEnv();
-const tracing = initTracing('gateway', { localExporter: traces && new TraceStoreExporter(traces) });
+// Settings first: a bad one stops the gateway before the trace collector takes its port.
+const config = gatewayConfigFromEnv();
+const collectorSettings = collectorSettingsFromEnv();
+// On one machine the gateway keeps recent traces in a worker thread: its own spans, and the other services' over OTLP/HTTP.
+const traces = collectorSettings && new TraceCollector(collectorSettings);
+const tracing = initTracing('gateway', { localExporter: traces?.exporter });
+// A trace other services kept (an error, a failed payment) is kept by the gateway too: its request span is the root.
+traces?.onTracesStarted((traceIds) => traceIds.forEach((traceId) => tracing.keep(traceId)));
 const log = createLogger('gateway');
 setDefaultLabels({ service: 'gateway' });
-const config = gatewayConfigFromEnv();
 const resolver = new ServiceResolver();
 const database = await openDatabase<GatewaySchema>(config.database);
 await migrateToLatest(database.db, gatewayMigrations);
@@ -54,12 +58,13 @@ const paymentClient = (node: string) => {
 const app = await buildGateway({
   log,
   tokens: new TokenIssuer(resolveJwtSecret(config.jwtSecret), config.accessTokenTtlSeconds),
-  idempotency: new IdempotencyStore(database.db),
+  idempotency: new IdempotencyStore(database),
   users,
   wallets,
   notifications: new NotificationClient(notificationUrl, config.policies['notification-service']),
   live,
   traces,
+  sampling: tracing.sampling,
   transactions,
   paymentRouter,
   paymentClients: paymentClient,
@@ -80,8 +85,9 @@ const app = await buildGateway({
   graphql: gatewayGraphQLConfigFromEnv(resolver),
   admin: adminDepsFromEnv(resolver),
 });
+const tracesUrl = await traces?.ready;
 const address = await app.listen({ host: config.host, port: config.port });
 live.start();
-log.info({ address }, `gateway listening on ${address}`);
+log.info({ address, traces: tracesUrl ?? tracing.destination }, `gateway listening on ${address}`);
 
-stopOnSignals(log, [() => live.stop(), () => app.close(), () => wallets.close(), () => database.close(), () => tracing.shutdown()]);
+stopOnSignals(log, [() => live.stop(), () => app.close(), () => wallets.close(), () => database.close(), () => tracing.shutdown(), () => traces?.close()]);

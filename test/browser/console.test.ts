@@ -33,6 +33,8 @@ describe('the operator console in a browser', { skip }, () => {
     // The wallet is down for a while in one test: its callers try it again soon after it is back.
     const payment = { PAYMENT_DLQ_SWEEP_INTERVAL_MS: '3600000', PAYMENT_SAGA_STEP_TIMEOUT_SECONDS: '600', WALLET_SERVICE_BREAKER_HALF_OPEN_MS: '1000' };
     platform = await startPlatform({
+      // Every trace: the operator opens a completed payment's trace (the default samples 1%).
+      env: { OTEL_TRACES_SAMPLER_ARG: '1' },
       serviceEnv: {
         payment,
         'payment-v2': payment,

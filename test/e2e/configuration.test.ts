@@ -145,4 +145,5 @@ test('npm start points callers at the ports it was given, unless told otherwise'
   });
   assert.deepEqual(discoveryFromPorts({ BROKER_PORT: '9400' }), { PAYMESH_BROKER_URL: 'http://127.0.0.1:9400' });
   assert.deepEqual(discoveryFromPorts({ BROKER_PORT: '9400', AWS_ENDPOINT_URL: 'https://sqs.example' }), {}, 'an AWS endpoint chosen explicitly wins');
+  assert.deepEqual(discoveryFromPorts({ GATEWAY_TRACES_PORT: '9318' }), { PAYMESH_TRACES_URL: 'http://127.0.0.1:9318/v1/traces' }, "the services' spans follow the gateway's trace collector");
 });

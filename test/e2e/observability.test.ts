@@ -48,7 +48,8 @@ describe('observability over the running platform', () => {
   before(async () => {
     const debug = { LOG_LEVEL: 'debug' };
     platform = await startPlatform({
-      env: { QUEUE_DEPTH_INTERVAL_MS: '500', OTEL_BSP_SCHEDULE_DELAY: '200' },
+      // Every trace, whole: this file looks at a payment's trace end to end (the default samples 1%).
+      env: { QUEUE_DEPTH_INTERVAL_MS: '500', OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_TRACES_SAMPLER_ARG: '1' },
       serviceEnv: {
         payment: debug,
         'payment-v2': debug,

@@ -52,6 +52,8 @@ describe('the operator admin API', () => {
   before(async () => {
     const payment = { PAYMENT_DLQ_SWEEP_INTERVAL_MS: '300' };
     platform = await startPlatform({
+      // Every trace: a completed payment's trace is looked at (the default samples 1%).
+      env: { OTEL_TRACES_SAMPLER_ARG: '1' },
       serviceEnv: {
         payment,
         'payment-v2': payment,

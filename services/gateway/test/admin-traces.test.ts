@@ -7,31 +7,35 @@ import { SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import Fastify from 'fastify';
 import { installProblemHandler } from '../../../core/http-problem.ts';
 import { mergeExpositions } from '../../../observability/metrics-federation.ts';
+import { TraceCollector } from '../../../observability/trace-collector.ts';
 import { TraceStore, type StoredSpan } from '../../../observability/trace-store.ts';
-import { GATEWAY_OTLP_PATH } from '../../../observability/tracing.ts';
 import { TokenIssuer } from '../auth.ts';
 import { observabilityRoutes } from '../routes/admin-traces.ts';
 
 const tokens = new TokenIssuer('admin-traces-test-secret-of-at-least-32-bytes', 900);
 
-async function gatewayWithStore(t: { after: (fn: () => unknown) => void }, store = new TraceStore()) {
+/** The admin routes on a gateway whose trace collector (a worker thread) listens on a free loopback port. */
+async function gatewayWithCollector(t: { after: (fn: () => unknown) => void }) {
+  const collector = new TraceCollector({ port: 0, maxTraces: 100 });
+  t.after(() => collector.close());
+  const tracesUrl = await collector.ready;
   const app = Fastify();
   installProblemHandler(app);
-  observabilityRoutes(app, { tokens, traces: store });
+  observabilityRoutes(app, { tokens, traces: collector });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   t.after(() => app.close());
   const operator = { authorization: `Bearer ${await tokens.issue({ userId: 'ops-1', role: 'operator' })}` };
   const user = { authorization: `Bearer ${await tokens.issue({ userId: 'user-1', role: 'user' })}` };
-  return { app, address, store, operator, user };
+  return { app, address, tracesUrl, operator, user };
 }
 
-/** Two services' spans of one trace, exported by the real OTLP/HTTP exporter to the gateway's receiver. */
-async function exportTrace(address: string): Promise<string> {
+/** Two services' spans of one trace, exported by the real OTLP/HTTP exporter to the collector's receiver. */
+async function exportTrace(tracesUrl: string): Promise<string> {
   const providers = ['payment', 'wallet'].map(
     (service) =>
       new TracerProvider({
         resource: resourceFromAttributes({ 'service.name': service }),
-        spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${address}${GATEWAY_OTLP_PATH}` }) })],
+        spanProcessors: [new SimpleSpanProcessor({ exporter: new OTLPTraceExporter({ url: tracesUrl }) })],
       }),
   );
   const [payment, wallet] = providers.map((p) => p.getTracer('test'));
@@ -48,8 +52,8 @@ async function exportTrace(address: string): Promise<string> {
 }
 
 test('spans exported over OTLP/HTTP JSON are served to operators as a span tree with timings and the service of each span', async (t) => {
-  const { address, operator } = await gatewayWithStore(t);
-  const traceId = await exportTrace(address);
+  const { address, tracesUrl, operator } = await gatewayWithCollector(t);
+  const traceId = await exportTrace(tracesUrl);
 
   const list = await fetch(`${address}/admin/traces?service=wallet`, { headers: operator });
   assert.equal(list.status, 200);
@@ -68,8 +72,8 @@ test('spans exported over OTLP/HTTP JSON are served to operators as a span tree 
   assert.ok(server.start_ms >= client.start_ms && client.duration_ms >= 0 && root!.duration_ms >= client.duration_ms);
 });
 
-test('the admin API is a 404 to users and to callers without a token; the receiver is a 404 to anyone not on this machine', async (t) => {
-  const { app, address, user, operator } = await gatewayWithStore(t);
+test('the admin API is a 404 to users and to callers without a token; the gateway itself receives no spans', async (t) => {
+  const { app, address, user, operator } = await gatewayWithCollector(t);
   for (const headers of [{}, user, { authorization: 'Bearer not-a-token' }]) {
     for (const path of ['/admin/traces', `/admin/traces/${'a'.repeat(32)}`, '/metrics/all']) {
       if (path === '/metrics/all' && Object.keys(headers).length === 0) continue;
@@ -77,10 +81,10 @@ test('the admin API is a 404 to users and to callers without a token; the receiv
       assert.equal(response.statusCode, 404, `${path} with ${JSON.stringify(headers)}`);
     }
   }
-  const remote = await app.inject({ method: 'POST', url: GATEWAY_OTLP_PATH, payload: { resourceSpans: [] }, remoteAddress: '10.0.0.7' });
-  assert.equal(remote.statusCode, 404);
-  const protobuf = await fetch(`${address}${GATEWAY_OTLP_PATH}`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body: new Uint8Array([1, 2]) });
-  assert.equal(protobuf.status, 415);
+  // Spans go to the collector's own port, never through the API's event loop.
+  for (const url of ['/internal/otlp/v1/traces', '/v1/traces']) {
+    assert.equal((await app.inject({ method: 'POST', url, payload: { resourceSpans: [] }, remoteAddress: '127.0.0.1' })).statusCode, 404, url);
+  }
   const missing = await fetch(`${address}/admin/traces/${'b'.repeat(32)}`, { headers: operator });
   assert.equal(missing.status, 404);
   assert.equal(((await missing.json()) as { code: string }).code, 'TRACE_NOT_FOUND');
