@@ -12,11 +12,18 @@ const requestDuration = histogram(
   [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 );
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false`: requests to this route get no server span and no `api_request_duration` (probes, the web app's files). */
+    trace?: boolean;
+  }
+}
+
 const SPAN = Symbol('paymesh.span');
 const STARTED = Symbol('paymesh.started');
 type Instrumented = FastifyRequest & { [SPAN]?: Span; [STARTED]?: bigint };
 
-/** Routes that are not traffic: probes, scrapes, the trace receiver. They are neither traced nor measured. */
+/** Routes that are not traffic: probes and scrapes (and routes configured `trace: false`: the web app's files). They are neither traced nor measured. */
 const UNMEASURED = new Set(['/healthz', '/readyz', '/metrics']);
 
 function routeOf(request: FastifyRequest): string {

@@ -5,12 +5,15 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Fastify from 'fastify';
 import { installProblemHandler } from '../../../core/http-problem.ts';
+import { instrumentHttpServer } from '../../../observability/http.ts';
+import { useTestTracing } from '../../../test/support/tracing.ts';
 import { registerWebApp, type WebPage } from '../static.ts';
 
 const HTML = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+const tracing = useTestTracing('gateway');
 
 /** A gateway-like app: one API route, the problem-details 404, and the web app over a build in a temp dir. */
-async function serving(t: TestContext, files: Record<string, string>, pages?: WebPage[]) {
+async function serving(t: TestContext, files: Record<string, string>, pages?: WebPage[], options: { traced?: boolean } = {}) {
   const root = mkdtempSync(path.join(tmpdir(), 'paymesh-web-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   for (const [name, content] of Object.entries(files)) {
@@ -19,6 +22,7 @@ async function serving(t: TestContext, files: Record<string, string>, pages?: We
   }
   const app = Fastify();
   installProblemHandler(app);
+  if (options.traced) instrumentHttpServer(app);
   app.get('/v1/wallets', async () => ({ wallets: [] }));
   await registerWebApp(app, { root, ...(pages ? { pages } : {}) });
   t.after(() => app.close());
@@ -38,6 +42,15 @@ test('the app is served at / and at every client route, with a strict Content-Se
     assert.match(response.headers['content-security-policy'] as string, /script-src 'self'/);
     assert.equal(response.headers['x-frame-options'], 'DENY');
   }
+});
+
+test("the web app's pages and files are not traced (a page load would crowd the payments out of the recent traces); the API is", async (t) => {
+  const app = await serving(t, BUILD, undefined, { traced: true });
+  tracing.reset();
+  for (const url of ['/', '/wallets', '/assets/app-abc123.js', '/favicon.svg']) assert.equal((await app.inject({ url, headers: HTML })).statusCode, 200, url);
+  assert.deepEqual(tracing.spans().map((s) => s.name), []);
+  await app.inject({ url: '/v1/wallets' });
+  assert.deepEqual(tracing.spans().map((s) => s.name), ['GET /v1/wallets']);
 });
 
 test('hashed assets are cached for good; other files are revalidated; a missing file is a 404, not the app', async (t) => {
