@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../../core/errors.ts';
-import type { PaymentTraceView, TraceView } from '../../../observability/trace-view.ts';
+import type { Sampling } from '../../../observability/tracing.ts';
+import type { PaymentTraceView } from '../../../observability/trace-view.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { DriveResult, SagaDetail, SagasView } from './admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
@@ -9,15 +10,14 @@ import { operatorOf } from './admin-scope.ts';
 
 const STATES = ['pending', 'reservation_requested', 'funds_reserved', 'processing', 'compensating', 'completed', 'failed', 'active'];
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[A-Za-z0-9-]{1,64}$' } } } as const;
-/** How many recent traces are searched for a payment's (the store keeps the latest only). */
-const TRACES_SEARCHED = 500;
 
 /**
  * Payment sagas for operators, from the payment service that runs them:
  * `GET /admin/sagas` (`state` one of the saga's states or `active`, `stuck`,
  * `limit`, `before`), `GET /admin/sagas/{id}` with its history,
  * `POST /admin/sagas/{id}/drive` (audited: drives it to its end), and
- * `GET /admin/sagas/{id}/trace`, the payment's trace from the trace store.
+ * `GET /admin/sagas/{id}/trace`, the payment's trace from the trace store,
+ * or a 404 saying why there is none (most payments are not sampled).
  */
 export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
   const call = <T>(path: string, init: { method?: string; body?: unknown } = {}) => callPaymentService<T>(deps, path, { ...init, timeoutMs: admin.timeoutMs });
@@ -65,17 +65,21 @@ export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admin
 
   app.get('/admin/sagas/:id/trace', { schema: { hide: true, params: idParams } }, async (request): Promise<PaymentTraceView> => {
     const { id } = request.params as { id: string };
+    if (!deps.traces) throw notFound('TRACE_NOT_FOUND', 'this gateway keeps no traces (GATEWAY_TRACE_STORE_TRACES=0): look the trace up in the tracing backend (X-Ray on AWS)');
     // Every saga span carries the payment id as `transaction_id` (the seed's tag). The payment's own trace
     // starts first; later ones (a redrive starts its own, linked to the original) are named.
-    const matching = (deps.traces?.list({ limit: TRACES_SEARCHED }) ?? [])
-      .map((summary) => deps.traces!.get(summary.trace_id))
-      .filter((trace): trace is TraceView => trace !== undefined && containsPayment(trace.spans, id))
-      .sort((a, b) => a.started_at.localeCompare(b.started_at));
-    if (matching.length === 0) throw notFound('TRACE_NOT_FOUND', `no recent trace of payment ${id} is kept here`);
-    return { ...matching[0]!, other_traces: matching.slice(1).map((t) => t.trace_id) };
+    const matching = await deps.traces.withAttribute('transaction_id', id);
+    if (matching.length > 0) return { ...matching[0]!, other_traces: matching.slice(1).map((t) => t.trace_id) };
+    // A payment that does not exist is the payment service's 404, not a missing trace.
+    await call<SagaDetail>(`/admin/sagas/${id}`);
+    if (deps.sampling && deps.sampling.ratio < 1) throw notFound('TRACE_NOT_SAMPLED', notSampled(id, deps.sampling));
+    throw notFound('TRACE_NOT_FOUND', `no recent trace of payment ${id} is kept here`);
   });
 }
 
-function containsPayment(spans: TraceView['spans'], id: string): boolean {
-  return spans.some((s) => s.attributes.transaction_id === id || containsPayment(s.children, id));
+/** Why a payment has no trace: what is sampled, and what is kept whatever the sampling. */
+export function notSampled(id: string, sampling: Sampling): string {
+  const share = sampling.ratio === 0 ? 'none are sampled' : `${Number((sampling.ratio * 100).toPrecision(3))}% of payments are sampled`;
+  const setting = sampling.sampler.includes('ratio') ? `OTEL_TRACES_SAMPLER_ARG=${sampling.ratio}` : `OTEL_TRACES_SAMPLER=${sampling.sampler}`;
+  return `payment ${id} was not sampled for tracing: ${share} (${setting}); failed payments and slow ones (a step over ${sampling.slowMs} ms) are always kept`;
 }

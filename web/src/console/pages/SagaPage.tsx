@@ -1,4 +1,5 @@
 import { useCallback, useState, type FormEvent } from 'react';
+import { ApiProblem, problemMessage } from '../../shared/api/problem.ts';
 import { Field, FormMessage, useSubmission } from '../../shared/forms.tsx';
 import { Page } from '../../shared/page.tsx';
 import { Link } from '../../shared/router.tsx';
@@ -6,12 +7,41 @@ import { useAdmin, type DriveResult, type SagaDetail } from '../admin.ts';
 import { dateTime, duration, words } from '../format.ts';
 import { Freshness, Loading, State } from '../parts.tsx';
 import { usePolled } from '../polling.ts';
+import type { PaymentTraceView } from '../traces.ts';
 
 const OUTCOMES: Record<DriveResult['outcome'], string> = {
   compensation_started: 'Compensation started: whatever it holds is being released.',
   release_requested_again: 'The release of its funds was requested again.',
   already_ended: 'It had already ended: nothing was changed.',
 };
+
+/** A payment's trace is there to open, or was not sampled (most are not: the reason comes from the gateway). */
+type TraceAvailability = { kept: true } | { kept: false; why: string };
+
+/** The link to the payment's trace, or, when it was not sampled, why there is none. */
+function TraceLink({ id }: { id: string }) {
+  const admin = useAdmin();
+  const trace = usePolled(
+    useCallback(async (): Promise<TraceAvailability> => {
+      try {
+        await admin.get<PaymentTraceView>(`/admin/sagas/${encodeURIComponent(id)}/trace`);
+        return { kept: true };
+      } catch (err) {
+        if (err instanceof ApiProblem && err.code === 'TRACE_NOT_SAMPLED') return { kept: false, why: problemMessage(err) };
+        throw err;
+      }
+    }, [admin, id]),
+    10_000,
+  );
+  if (trace.data?.kept === false) {
+    return (
+      <span className="hint" data-testid="trace-not-sampled">
+        No trace: {trace.data.why}
+      </span>
+    );
+  }
+  return <Link to={`/console/sagas/${id}/trace`}>Its trace</Link>;
+}
 
 export function SagaPage({ id }: { id: string }) {
   const admin = useAdmin();
@@ -34,7 +64,7 @@ export function SagaPage({ id }: { id: string }) {
   return (
     <Page title={`Saga ${id}`} app="PayMesh console">
       <p>
-        <Link to="/console/sagas">All sagas</Link> · <Link to={`/console/sagas/${id}/trace`}>Its trace</Link>
+        <Link to="/console/sagas">All sagas</Link> · <TraceLink id={id} />
       </p>
       <Freshness polled={saga} />
       <Loading polled={saga}>
