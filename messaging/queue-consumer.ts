@@ -126,7 +126,10 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
       async () => {
         try {
           const result = await work();
-          processingTime.observe({ queue, outcome: 'ok' }, Number(process.hrtime.bigint() - started) / 1e9);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          processingTime.observe({ queue, outcome: 'ok' }, seconds);
+          // Inside the span: the line carries the message's trace id.
+          log.debug({ queue, messageId: received.id, ms: Math.round(seconds * 1000) }, 'message processed');
           return result;
         } catch (err) {
           const permanent = isPermanent(err);

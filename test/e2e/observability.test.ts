@@ -255,7 +255,7 @@ describe('observability over the running platform', () => {
       const lag = samples(after, 'outbox_oldest_unsent_age_seconds', { service });
       assert.ok(lag.length >= 1 && lag.every((v) => v >= 0 && v < 60), `outbox lag of ${service}: ${lag}`);
     }
-    assert.ok(delta('message_processing_duration_seconds_count', { queue: 'payment-saga', outcome: 'ok' }) >= 9, 'three saga steps per payment');
+    assert.ok(delta('message_processing_duration_seconds_count', { queue: 'transaction-events', outcome: 'ok' }) >= 12, 'four saga events per payment recorded');
     assert.match(after, /# TYPE dlq_arrivals_total counter/);
     assert.deepEqual(samples(after, 'paymesh_scrape_up').filter((up) => up !== 1), [], 'every service was scraped');
     for (const socket of sockets) socket.close();
