@@ -21,8 +21,9 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 
 /**
  * One JSON request to a PayMesh service. 4xx answers become PayMeshErrors
- * carrying the service's problem `code`; 5xx and network errors become
- * DependencyFailure for the circuit breaker.
+ * carrying the service's problem `code`, and so does a 503 SERVICE_UNAVAILABLE
+ * problem (the service's own dependency is away); other 5xx and network
+ * errors become DependencyFailure for the circuit breaker.
  */
 export function requestJson<T>(
   baseUrl: string,
@@ -55,9 +56,15 @@ async function sendJson<T>(
   }
   const text = await response.text();
   const body = text ? safeJson(text) : undefined;
+  const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; field?: string };
+  // A 503 problem is the service answering that something *it* needs is away (its own breaker is open): the
+  // service is up, so its breaker here does not count it, and trying again at once would only be refused again.
+  if (response.status === 503 && problem.code === 'SERVICE_UNAVAILABLE') {
+    const retryAfter = Number(response.headers.get('retry-after'));
+    throw new PayMeshError('unavailable', problem.code, problem.detail ?? 'a dependency is unavailable', undefined, Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterSeconds: retryAfter } : {});
+  }
   if (response.status >= 500) throw new DependencyFailure(`${baseUrl}${path} answered ${response.status}`, response.status);
   if (response.status >= 400) {
-    const problem = (body ?? {}) as { code?: string; detail?: string; title?: string; field?: string };
     throw new PayMeshError(
       KIND_BY_STATUS[response.status] ?? 'invalid_argument',
       problem.code ?? `HTTP_${response.status}`,

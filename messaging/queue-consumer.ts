@@ -247,10 +247,12 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
 }
 
 /**
- * Deletes handled messages in DeleteMessageBatch requests of up to 10,
- * off the consumer's loop: entries added while a request is in flight go out
- * together in the next one. A failed delete only means the message is handed
- * out again after its visibility timeout, and the inbox drops it.
+ * Deletes handled messages in DeleteMessageBatch requests of up to 10, off
+ * the consumer's loop. Handled messages wait a moment (LINGER_MS, or until
+ * ten are waiting) so that the deletes of several receives share a request:
+ * a delete is bookkeeping, and a message handled but not yet deleted stays
+ * invisible (its visibility timeout is far longer) and, should this process
+ * die, comes back to an inbox that drops it. A failed delete means the same.
  */
 class BatchDeleter {
   private readonly sqs: SQSClient;
@@ -258,6 +260,7 @@ class BatchDeleter {
   private readonly log: Logger;
   private pending: string[] = [];
   private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(sqs: SQSClient, queueUrl: string, log: Logger) {
     this.sqs = sqs;
@@ -268,16 +271,35 @@ class BatchDeleter {
   add(receiptHandles: string[]): void {
     if (receiptHandles.length === 0) return;
     this.pending.push(...receiptHandles);
-    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    if (this.pending.length >= 10) this.flushSoon(0);
+    else this.flushSoon(LINGER_MS);
   }
 
+  /** Sends what is waiting now (on stop). */
   async drain(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
     while (this.flushing) await this.flushing;
+    if (this.pending.length > 0) {
+      this.flushing = this.flush().finally(() => (this.flushing = undefined));
+      await this.flushing;
+    }
+  }
+
+  private flushSoon(delayMs: number): void {
+    if (this.flushing) return; // the flush under way takes what is added meanwhile
+    if (this.timer && delayMs > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.pending.length > 0) this.flushSoon(this.pending.length >= 10 ? 0 : LINGER_MS);
+      });
+    }, delayMs);
   }
 
   private async flush(): Promise<void> {
-    // One turn of the event loop first: deletes of batches handled together share the request.
-    await new Promise((resolve) => setImmediate(resolve));
     while (this.pending.length > 0) {
       const chunk = this.pending.splice(0, 10);
       try {
@@ -291,6 +313,9 @@ class BatchDeleter {
     }
   }
 }
+
+/** How long handled messages wait for others to share their DeleteMessageBatch: far below any visibility timeout. */
+const LINGER_MS = 250;
 
 /** SQS's longest visibility timeout is 12 hours. */
 const MAX_RETRY_DELAY_SECONDS = 43_200;

@@ -22,6 +22,7 @@ import { openDatabase, sql, type Database } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import type { PaymentConfig } from './config.ts';
 import { paymentMigrations } from './migrations/index.ts';
+import { PartyLookups } from './party-lookups.ts';
 import { paymentActivityRoutes } from './routes-activity.ts';
 import { paymentAdminRoutes } from './routes-admin.ts';
 import { paymentRoutes } from './routes.ts';
@@ -70,7 +71,7 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const startSaga = (paymentId: string) => void (config.consumers ? saga.drive(paymentId) : undefined);
 
   const app = createHttpApp({ log, variant: config.version, ready: async () => void (await sql`select 1`.execute(database.db)) });
-  paymentRoutes(app, { db: database.db, users, wallets, maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten, startSaga });
+  paymentRoutes(app, { db: database.db, users, wallets, lookups: new PartyLookups(users, wallets), maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten, startSaga });
   const parked = new ParkedMessages(database.db);
   paymentActivityRoutes(app, { db: database.db });
   paymentAdminRoutes(app, { db: database.db, monitor, stepTimeoutSeconds: config.stepTimeoutSeconds, parked, sqs, directory });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { UserClient, UserProfile } from '../../clients/user-client.ts';
+import type { PartyLookups } from './party-lookups.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
 import { QUEUES } from '../../contracts/topology.ts';
 import { encodePaymentInitiated } from '../../contracts/payment-messages.ts';
@@ -12,7 +13,6 @@ import { addToOutbox } from '../../messaging/outbox.ts';
 import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { withSpan, type Span } from '../../observability/tracing.ts';
 import type { PaymentRow, PaymentSchema } from './schema.ts';
-import { recordHistory } from './saga/transitions.ts';
 
 export interface CreatePaymentInput {
   senderId: string;
@@ -29,6 +29,8 @@ export interface CreatePaymentDeps {
   db: Kysely<PaymentSchema>;
   users: UserClient;
   wallets: WalletClient;
+  /** The parties and their wallets, as the user and wallet services answered (kept in memory: PartyLookups). */
+  lookups: PartyLookups;
   /** Largest payment, in major units of any currency (e.g. 10000 → 10,000.00 USD, 10,000 JPY). */
   maxAmountMajor: number;
   version: string;
@@ -95,22 +97,23 @@ async function validatePayment(deps: CreatePaymentDeps, input: CreatePaymentInpu
   const selfPayment = () => invalidArgument('SELF_PAYMENT', 'you cannot pay yourself', input.receiverId ? 'receiver_id' : 'receiver_email');
   if (input.receiverId === input.senderId) throw selfPayment();
 
-  // The lookups do not depend on each other (by email, the receiver's wallets wait for the receiver): all at once,
-  // then judged in a fixed order, so the answer does not depend on which one came back first.
-  const receiver = resolveReceiver(deps.users, input);
-  const [found, methodOk, senderWallets, receiverWallets] = await Promise.allSettled([
+  // The lookups do not depend on each other (by email, the receiver's wallet waits for the receiver): all at once,
+  // then judged in a fixed order, so the answer does not depend on which one came back first. Most are answered
+  // from memory (PartyLookups) for parties seen recently.
+  const receiver = resolveReceiver(deps.lookups, input);
+  const [found, methodOk, senderWallet, receiverWallet] = await Promise.allSettled([
     receiver,
     input.paymentMethodId ? deps.users.validatePaymentMethod(input.paymentMethodId, input.senderId) : Promise.resolve(true),
-    deps.wallets.listWallets(input.senderId),
-    input.receiverId ? deps.wallets.listWallets(input.receiverId) : receiver.then((r) => deps.wallets.listWallets(r.id)),
+    deps.lookups.walletOf(input.senderId, input.currency),
+    input.receiverId ? deps.lookups.walletOf(input.receiverId, input.currency) : receiver.then((r) => deps.lookups.walletOf(r.id, input.currency)),
   ]);
   const receiverProfile = settled(found);
   if (receiverProfile.id === input.senderId) throw selfPayment();
   if (!settled(methodOk)) throw failedPrecondition('PAYMENT_METHOD_INVALID', 'payment_method_id is not one of your usable payment methods');
-  const senderWallet = settled(senderWallets).find((w) => w.currency === input.currency);
-  if (!senderWallet) throw failedPrecondition('NO_WALLET_IN_CURRENCY', `you have no ${input.currency} wallet to pay from`);
-  const receiverWallet = settled(receiverWallets).find((w) => w.currency === input.currency)?.id ?? (await openReceivingWallet(deps.wallets, receiverProfile.id, input.currency));
-  return { receiver: receiverProfile, senderWallet, receiverWallet };
+  const senderWalletId = settled(senderWallet);
+  if (!senderWalletId) throw failedPrecondition('NO_WALLET_IN_CURRENCY', `you have no ${input.currency} wallet to pay from`);
+  const receiverWalletId = settled(receiverWallet) ?? (await openReceivingWallet(deps.wallets, receiverProfile.id, input.currency));
+  return { receiver: receiverProfile, senderWallet: { id: senderWalletId }, receiverWallet: receiverWalletId };
 }
 
 function settled<T>(outcome: PromiseSettledResult<T>): T {
@@ -158,7 +161,7 @@ async function executePayment(
   try {
     written = await inTransaction(deps.db, async (trx) => {
       await trx.insertInto('payments').values(payment).execute();
-      await recordHistory(trx, payment, 'accepted');
+      await trx.insertInto('payment_history').values({ payment_id: payment.id, seq: 1n, status: payment.status, detail: 'accepted', at: payment.created_at }).execute();
       const message = { queue: QUEUES.paymentProcessing, body: initiated.body, eventType: 'payment_initiated', priority: 'high' as const, attributes: initiated.attributes };
       return addToOutbox(trx, [{ queueMessage: message }], now, { handOff: true });
     });
@@ -190,16 +193,16 @@ function sameRequestOrThrow(existing: PaymentRow, input: CreatePaymentInput): Pa
   return existing;
 }
 
-async function resolveReceiver(users: UserClient, input: CreatePaymentInput): Promise<UserProfile> {
+async function resolveReceiver(lookups: PartyLookups, input: CreatePaymentInput): Promise<UserProfile> {
   const missing = (): PayMeshError =>
     notFound('RECEIVER_NOT_FOUND', input.receiverEmail ? `no user with email ${input.receiverEmail}` : `no user ${input.receiverId}`);
   if (input.receiverEmail) {
-    const found = await users.findByEmail(input.receiverEmail.toLowerCase());
+    const found = await lookups.userByEmail(input.receiverEmail.toLowerCase());
     if (!found) throw missing();
     return found;
   }
   try {
-    return await users.getUser(input.receiverId!);
+    return await lookups.user(input.receiverId!);
   } catch (err) {
     if ((err as PayMeshError).kind === 'not_found' || (err as PayMeshError).kind === 'invalid_argument') throw missing();
     throw err;

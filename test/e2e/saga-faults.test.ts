@@ -42,17 +42,23 @@ describe('payment sagas under faults', () => {
       assert.equal(sent.status, 202, JSON.stringify(sent.body));
       accepted.push(sent.body.id);
     }
+    const carol = await ApiClient.signUp(gateway);
     await platform.kill('wallet');
-    // While the wallet is down, a new payment cannot even be checked: a clear 503, nothing accepted.
-    const refused = await alice.client.post('/v1/payments', { receiver_id: bob.user.id, amount: '1.00', currency: 'USD' });
+    // While the wallet is down, a payment to someone whose wallet the payment service has not seen cannot be
+    // checked: a clear 503, nothing accepted. One between parties it knows is accepted and waits in its saga.
+    const refused = await alice.client.post('/v1/payments', { receiver_id: carol.user.id, amount: '1.00', currency: 'USD' });
     assert.equal(refused.status, 503, JSON.stringify(refused.body));
     assert.equal(refused.headers.get('content-type')?.split(';')[0], 'application/problem+json');
+    const waiting = await alice.client.post('/v1/payments', { receiver_id: bob.user.id, amount: '1.00', currency: 'USD' });
+    assert.equal(waiting.status, 202, JSON.stringify(waiting.body));
+    accepted.push(waiting.body.id);
     await new Promise((resolve) => setTimeout(resolve, 2000));
     await platform.restart('wallet');
 
     for (const id of accepted) assert.equal((await alice.client.settled(id, 60_000)).status, 'completed', `payment ${id}`);
-    assert.deepEqual(balances(await alice.client.wallet()), { balance: '94.00', available: '94.00', frozen: '0.00' });
-    assert.equal((await bob.client.wallet()).balance, '6.00');
+    assert.deepEqual(balances(await alice.client.wallet()), { balance: '93.00', available: '93.00', frozen: '0.00' });
+    assert.equal((await bob.client.wallet()).balance, '7.00');
+    assert.equal((await carol.client.wallet()).balance, '0.00');
   });
 
   test('a poison message on payment-processing is dead-lettered and raises an operations alert, and the flow goes on', async () => {

@@ -30,7 +30,8 @@ export interface PaymentSagaDeps {
 /** Consumer names in the inbox: one per queue this service reads. */
 export const CONSUMERS = { paymentProcessing: 'payment-processing', saga: 'payment-saga' } as const;
 
-type StepOutcome = 'moved' | 'overtaken';
+/** The payment as the step left it, or 'overtaken' when another driver had moved it first. */
+type StepOutcome = PaymentRow | 'overtaken';
 
 /**
  * The payment saga, driven in process. Each step calls the wallet (outside
@@ -57,6 +58,8 @@ export class PaymentSaga {
   private readonly driving = new Map<string, Promise<void>>();
   private readonly retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   private readonly again = new Set<string>();
+  /** Outbox rows committed by a drive under way, handed to the relay together when it stops. */
+  private readonly unpublished = new Map<string, OutboxRow[]>();
   private stopped = false;
 
   constructor(deps: PaymentSagaDeps) {
@@ -97,7 +100,10 @@ export class PaymentSaga {
         () => void this.retries.delete(paymentId),
         (err: unknown) => this.retryLater(paymentId, err, retry?.attempt ?? 0),
       )
-      .finally(() => this.driving.delete(paymentId));
+      .finally(() => {
+        this.driving.delete(paymentId);
+        this.handOver(paymentId);
+      });
     this.driving.set(paymentId, run);
     return run;
   }
@@ -123,7 +129,7 @@ export class PaymentSaga {
     const outcome = await this.commit(payment, [
       { to: 'compensating', detail: reason, failureReason: reason, events: [(p) => sagaEvent(p, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason })] },
     ]);
-    if (outcome !== 'moved') return false;
+    if (outcome === 'overtaken') return false;
     void this.drive(paymentId);
     return true;
   }
@@ -149,16 +155,17 @@ export class PaymentSaga {
   }
 
   private async advance(paymentId: string): Promise<void> {
+    let payment = await this.load(paymentId);
     // A saga has at most five steps; the bound only guards against a bug looping forever.
-    for (let steps = 0; steps < 10 && !this.stopped; steps++) {
-      const payment = await this.load(paymentId);
-      if (!payment || TERMINAL.has(payment.status)) return;
-      const outcome = await withSpan(`payment.saga.${payment.status}`, { attributes: { transaction_id: paymentId, 'saga.expected_status': payment.status } }, async (span) => {
-        const result = await this.step(payment);
-        span.setAttribute('saga.outcome', result);
+    for (let steps = 0; steps < 10 && !this.stopped && payment && !TERMINAL.has(payment.status); steps++) {
+      const current: PaymentRow = payment;
+      const outcome = await withSpan(`payment.saga.${current.status}`, { attributes: { transaction_id: paymentId, 'saga.expected_status': current.status } }, async (span) => {
+        const result = await this.step(current);
+        span.setAttribute('saga.outcome', result === 'overtaken' ? result : 'moved');
         return result;
       });
       if (outcome === 'overtaken') return;
+      payment = outcome;
     }
   }
 
@@ -254,19 +261,31 @@ export class PaymentSaga {
     };
   }
 
-  /** Commits steps from the status the payment was read in; hands their events to the relay once durable. */
+  /** Commits steps from the status the payment was read in; their events go to the relay once durable. */
   private async commit(payment: PaymentRow, steps: Step[]): Promise<StepOutcome> {
-    const moved = await inTransaction(this.deps.db, async (trx) => {
-      const current = await trx.selectFrom('payments').selectAll().where('id', '=', payment.id).executeTakeFirst();
-      if (!current || current.status !== payment.status) return undefined;
-      return transitions(trx, current, steps);
-    });
+    // The update is conditional on the status the payment was read in: if another driver moved it since, nothing changes.
+    const moved = await inTransaction(this.deps.db, (trx) => transitions(trx, payment, steps));
     if (!moved) {
       this.deps.log.debug({ paymentId: payment.id, status: payment.status }, 'saga step already taken or overtaken');
       return 'overtaken';
     }
-    this.deps.onOutboxWritten(moved.written);
-    return 'moved';
+    if (this.driving.has(payment.id)) this.unpublished.set(payment.id, [...(this.unpublished.get(payment.id) ?? []), ...moved.written]);
+    else this.deps.onOutboxWritten(moved.written);
+    return moved.next;
+  }
+
+  /**
+   * The events a drive committed go to the relay together when it stops (the
+   * saga ended, or waits for a dependency): a payment's steps then usually
+   * travel in one PutEvents, and each consumer takes them in one receive.
+   * They are durable in the outbox from their commit on: if this process
+   * dies first, the relay's poll publishes them once their lease is over.
+   */
+  private handOver(paymentId: string): void {
+    const rows = this.unpublished.get(paymentId);
+    if (!rows) return;
+    this.unpublished.delete(paymentId);
+    this.deps.onOutboxWritten(rows);
   }
 
   private retryLater(paymentId: string, err: unknown, attempts: number): void {

@@ -84,7 +84,7 @@ export class StuckSagaMonitor {
       const written = await inTransaction(this.db, async (trx) => {
         const updated = await trx.updateTable('payments').set({ updated_at: touched.updated_at }).where('id', '=', payment.id).where('status', '=', 'compensating').executeTakeFirst();
         if (Number(updated.numUpdatedRows) !== 1) return undefined;
-        await recordHistory(trx, touched, `${reason}; release requested again`);
+        await recordHistory(trx, [{ payment: touched, detail: `${reason}; release requested again` }]);
         const event = sagaEvent(touched, TRANSACTION_EVENTS.fundsReleaseRequested, 'compensating', { reason: payment.failure_reason ?? reason });
         return addToOutbox(trx, [{ event, bus: EVENT_BUS_NAME }], touched.updated_at, { handOff: true });
       });

@@ -76,77 +76,67 @@ export interface Step {
 }
 
 /**
- * Moves a payment from its status to `step.to` if it is still in that status
- * (a concurrent driver that got there first wins), records the step in its
- * history, and writes the events it causes to the outbox in the same
- * transaction (for a hand-over to the relay once it commits). Returns the
- * updated row and the outbox rows, or undefined when the payment had already
- * moved on.
+ * Moves a payment through one or more steps in the caller's transaction, if
+ * it is still in the status it was read in (a concurrent driver that got
+ * there first wins): what happened between two calls to the wallet (a
+ * reservation's reply and the capture request after it) is one commit. Each
+ * step is a row of its history, and the events the steps cause go to the
+ * outbox (for a hand-over to the relay once the transaction commits), all in
+ * one statement each. Returns the updated row and the outbox rows, or
+ * undefined when the payment had already moved on.
  */
-export async function transition(trx: Transaction<PaymentSchema>, payment: PaymentRow, step: Step): Promise<{ next: PaymentRow; written: OutboxRow[] } | undefined> {
-  const { to } = step;
-  if (!canMove(payment.status, to)) return undefined;
-  const now = step.at ?? new Date().toISOString();
-  const changes = {
-    status: to,
-    updated_at: now,
-    ...(step.holdId ? { hold_id: step.holdId } : {}),
-    ...(step.failureReason ? { failure_reason: step.failureReason } : {}),
-  };
+export async function transitions(trx: Transaction<PaymentSchema>, payment: PaymentRow, steps: Step[]): Promise<{ next: PaymentRow; written: OutboxRow[] } | undefined> {
+  const stages: PaymentRow[] = [];
+  let current = payment;
+  for (const step of steps) {
+    if (!canMove(current.status, step.to)) return undefined;
+    current = {
+      ...current,
+      status: step.to,
+      updated_at: step.at ?? new Date().toISOString(),
+      ...(step.holdId ? { hold_id: step.holdId } : {}),
+      ...(step.failureReason ? { failure_reason: step.failureReason } : {}),
+    };
+    stages.push(current);
+  }
+  const next = current;
   const updated = await trx
     .updateTable('payments')
-    .set(changes)
+    .set({ status: next.status, updated_at: next.updated_at, hold_id: next.hold_id, failure_reason: next.failure_reason })
     .where('id', '=', payment.id)
     .where('status', '=', payment.status)
     .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) return undefined;
-  const next: PaymentRow = { ...payment, ...changes };
-  await recordHistory(trx, next, step.detail);
+  await recordHistory(trx, stages.map((stage, i) => ({ payment: stage, detail: steps[i]!.detail })));
   // Before the outbox rows: their trace context then asks every consumer of the failure to export its spans too.
-  if (to === 'failed') keepTrace();
+  if (next.status === 'failed') keepTrace();
   const written = await addToOutbox(
     trx,
-    [...(step.events ?? []).map((make) => ({ event: make(next), bus: EVENT_BUS_NAME })), ...(step.messages ?? []).map((queueMessage) => ({ queueMessage }))],
-    now,
+    stages.flatMap((stage, i) => [
+      ...(steps[i]!.events ?? []).map((make) => ({ event: make(stage), bus: EVENT_BUS_NAME })),
+      ...(steps[i]!.messages ?? []).map((queueMessage) => ({ queueMessage })),
+    ]),
+    next.updated_at,
     { handOff: true },
   );
-  if (TERMINAL.has(to)) {
-    sagaOutcomes.inc({ outcome: to });
-    sagaDuration.observe({ outcome: to }, (Date.parse(now) - Date.parse(payment.created_at)) / 1000);
+  if (TERMINAL.has(next.status)) {
+    sagaOutcomes.inc({ outcome: next.status });
+    sagaDuration.observe({ outcome: next.status }, (Date.parse(next.updated_at) - Date.parse(payment.created_at)) / 1000);
   }
   return { next, written };
 }
 
-/**
- * Several steps in one transaction, one after another: one commit for what
- * happened between two calls to the wallet (a reservation's reply and the
- * capture request that follows it). Undefined if the first step finds the
- * payment already moved on; the whole lot rolls back if a later one does.
- */
-export async function transitions(trx: Transaction<PaymentSchema>, payment: PaymentRow, steps: Step[]): Promise<{ next: PaymentRow; written: OutboxRow[] } | undefined> {
-  let current = payment;
-  const written: OutboxRow[] = [];
-  for (const [i, step] of steps.entries()) {
-    const moved = await transition(trx, current, step);
-    if (!moved) {
-      if (i === 0) return undefined;
-      throw new Error(`payment ${payment.id} moved on in the middle of its steps (${current.status} → ${step.to})`);
-    }
-    current = moved.next;
-    written.push(...moved.written);
-  }
-  return { next: current, written };
-}
-
-export async function recordHistory(trx: Transaction<PaymentSchema>, payment: PaymentRow, detail?: string): Promise<void> {
+/** Appends rows to payments' histories (one statement), each after the payment's last. */
+export async function recordHistory(trx: Transaction<PaymentSchema>, entries: Array<{ payment: PaymentRow; detail?: string }>): Promise<void> {
+  if (entries.length === 0) return;
   const last = await trx
     .selectFrom('payment_history')
     .select((eb) => eb.fn.max('seq').as('seq'))
-    .where('payment_id', '=', payment.id)
+    .where('payment_id', '=', entries[0]!.payment.id)
     .executeTakeFirst();
-  const seq = (last?.seq === null || last?.seq === undefined ? 0n : BigInt(last.seq)) + 1n;
+  let seq = last?.seq === null || last?.seq === undefined ? 0n : BigInt(last.seq);
   await trx
     .insertInto('payment_history')
-    .values({ payment_id: payment.id, seq, status: payment.status, detail: detail ?? null, at: payment.updated_at })
+    .values(entries.map(({ payment, detail }) => ({ payment_id: payment.id, seq: ++seq, status: payment.status, detail: detail ?? null, at: payment.updated_at })))
     .execute();
 }

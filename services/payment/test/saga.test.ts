@@ -102,7 +102,7 @@ async function harness(t: TestContext): Promise<Harness> {
       };
       await db.db.transaction().execute(async (trx) => {
         await trx.insertInto('payments').values(row).execute();
-        await recordHistory(trx, row, 'accepted');
+        await recordHistory(trx, [{ payment: row, detail: 'accepted' }]);
       });
       return id;
     },
