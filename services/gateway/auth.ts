@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
@@ -13,9 +13,21 @@ export interface Caller {
   role: 'user' | 'operator';
 }
 
-/** Short-lived HS256 access tokens (jose). */
+/** How many verified tokens the gateway remembers (their callers, until they expire). */
+const VERIFIED_TOKENS = 10_000;
+
+/**
+ * Short-lived HS256 access tokens (jose). A token is verified once and its
+ * caller remembered until the token expires (a bounded map, oldest first
+ * out): a client sends the same token with every request, and checking its
+ * signature each time was a WebCrypto call on the thread pool per request.
+ * Only tokens that verified are remembered, so a forged one is checked, and
+ * refused, every time.
+ */
 export class TokenIssuer {
   private readonly key: Uint8Array;
+  private verifyKey: Promise<webcrypto.CryptoKey> | undefined;
+  private readonly verified = new Map<string, { caller: Caller; expiresAtMs: number }>();
   readonly ttlSeconds: number;
 
   constructor(secret: string, ttlSeconds: number) {
@@ -36,11 +48,20 @@ export class TokenIssuer {
   }
 
   async verify(token: string): Promise<Caller> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAtMs > Date.now()) return known.caller;
     try {
-      const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
-      if (typeof payload.sub !== 'string') throw new Error('no subject');
-      return { userId: payload.sub, role: payload.role === 'operator' ? 'operator' : 'user' };
+      // Imported once: jose would otherwise import the raw secret for every verification.
+      this.verifyKey ??= webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+      const { payload } = await jwtVerify(token, await this.verifyKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
+      if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new Error('no subject or expiry');
+      const caller: Caller = { userId: payload.sub, role: payload.role === 'operator' ? 'operator' : 'user' };
+      this.verified.delete(token);
+      if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
+      this.verified.set(token, { caller, expiresAtMs: payload.exp * 1000 });
+      return caller;
     } catch {
+      this.verified.delete(token);
       throw unauthenticated('INVALID_TOKEN', 'the access token is missing, invalid or expired');
     }
   }
