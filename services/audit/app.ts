@@ -45,6 +45,9 @@ export interface AuditService {
   stop(): Promise<void>;
 }
 
+/** Under load, how long the consumer lets a partial batch fill before its next receive. */
+const RECORD_BATCH_FILL_MS = 50;
+
 /** The audit entry an EventBridge envelope on `audit-logs` records. */
 function auditEntryOf(body: string, eventId: string): AuditEntry {
   const event = parseEventEnvelope<Record<string, unknown>>(body);
@@ -85,6 +88,8 @@ export async function startAuditService(config: AuditConfig, log: Logger, messag
         directory: new QueueDirectory(sqs),
         log,
         queue: QUEUES.auditLogs,
+        // No one waits on this record: under load, receives wait a moment to carry fuller batches.
+        fillBatchMs: RECORD_BATCH_FILL_MS,
         // A received batch is chained in one transaction (one commit); the log's unique event ids are its inbox.
         batchHandler: transactionalBatchHandler(
           database.db,

@@ -87,6 +87,8 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
         directory,
         log,
         queue: QUEUES.paymentProcessing,
+        // A fallback: the saga of a payment accepted here is already under way. Under load, fuller batches.
+        fillBatchMs: 100,
         handler: async (message) => {
           const initiated = await decodePaymentInitiated(transactionEvents, message);
           await saga.onPaymentInitiated(stableMessageId(message), initiated.transaction_id);

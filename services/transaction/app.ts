@@ -42,6 +42,9 @@ export interface TransactionService {
   stop(): Promise<void>;
 }
 
+/** Under load, how long the consumer lets a partial batch fill before its next receive. */
+const RECORD_BATCH_FILL_MS = 50;
+
 /** The record of every payment for both parties, fed by `transaction-events`. */
 export async function startTransactionService(config: TransactionConfig, log: Logger, messaging: MessagingConfig): Promise<TransactionService> {
   const database = await openDatabase<TransactionSchema>(config.database);
@@ -60,6 +63,8 @@ export async function startTransactionService(config: TransactionConfig, log: Lo
         directory: new QueueDirectory(sqs),
         log,
         queue: QUEUES.transactionEvents,
+        // No one waits on this record: under load, receives wait a moment to carry fuller batches.
+        fillBatchMs: RECORD_BATCH_FILL_MS,
         // A received batch is recorded in one transaction (one commit), each event once (inbox).
         batchHandler: inboxBatchHandler(database.db, CONSUMER, (message) => {
           const event = parseEventEnvelope<TransactionEventDetail>(message.body);
