@@ -153,12 +153,15 @@ export class OutboxRelay {
     return { claimed: rows.length, sent: sentIds.length };
   }
 
-  /** Sends rows in order, grouped by destination; reports which went out and which failed (and why). */
+  /**
+   * Sends rows grouped by destination, each destination's rows in order and
+   * the destinations at once (no order holds between a queue and the bus);
+   * reports which went out and which failed (and why).
+   */
   private async publish(rows: OutboxRow[]): Promise<{ sentIds: string[]; failed: Array<{ row: OutboxRow; error: string }> }> {
     const sentIds: string[] = [];
     const failed: Array<{ row: OutboxRow; error: string }> = [];
-
-    for (const [destination, group] of groupBy(rows.filter((r) => r.kind === 'queue'), (r) => r.destination)) {
+    const toQueues = [...groupBy(rows.filter((r) => r.kind === 'queue'), (r) => r.destination)].map(async ([destination, group]) => {
       try {
         const result = await this.options.queues.sendBatch(destination, group.map(toOutgoing));
         sentIds.push(...result.sent);
@@ -166,8 +169,8 @@ export class OutboxRelay {
       } catch (err) {
         for (const row of group) failed.push({ row, error: errorText(err) });
       }
-    }
-    for (const [bus, group] of groupBy(rows.filter((r) => r.kind === 'event'), (r) => r.destination)) {
+    });
+    const toBuses = [...groupBy(rows.filter((r) => r.kind === 'event'), (r) => r.destination)].map(async ([bus, group]) => {
       try {
         const result = await this.publisher(bus).publish(group.map(toEvent));
         result.eventIds.forEach((eventId, index) => eventId && sentIds.push(group[index]!.id));
@@ -175,7 +178,8 @@ export class OutboxRelay {
       } catch (err) {
         for (const row of group) failed.push({ row, error: errorText(err) });
       }
-    }
+    });
+    await Promise.all([...toQueues, ...toBuses]);
 
     const sent = new Set(sentIds);
     for (const row of rows) if (sent.has(row.id)) published.inc({ service: this.options.service, kind: row.kind });

@@ -21,6 +21,35 @@ export async function inTransaction<Schema, T>(
   }
 }
 
+/**
+ * inTransaction for a transaction whose loss in a power cut is recovered
+ * from elsewhere: its commit does not wait for the disk (SQLite
+ * synchronous=NORMAL, PostgreSQL synchronous_commit=off), and becomes durable
+ * with the next commit that does, which makes everything before it durable
+ * too (the WAL is written in order). A caller must not let anything outside
+ * the database depend on it until then.
+ */
+export async function inTransactionWithoutWaitingForDisk<Schema, T>(
+  database: Pick<Database<Schema>, 'db' | 'dialect'>,
+  work: (trx: Transaction<Schema>) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  if (database.dialect === 'postgres') {
+    return inTransaction(database.db, async (trx) => {
+      await sql`set local synchronous_commit = off`.execute(trx);
+      return work(trx);
+    }, attempts);
+  }
+  return database.db.connection().execute(async (connection) => {
+    await sql`pragma synchronous = normal`.execute(connection);
+    try {
+      return await connection.transaction().execute(work);
+    } finally {
+      await sql`pragma synchronous = full`.execute(connection);
+    }
+  });
+}
+
 export type UnitOutcome<T> = { result: T } | { error: unknown };
 
 /**

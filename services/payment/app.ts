@@ -65,13 +65,15 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const transactionEvents = new AvroCodec(new SchemaRegistryClient(deps.schemaRegistryUrl), transactionEventContract());
   const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [transactionEvents]), eventBridge, log, service: 'payment' });
   const onOutboxWritten = (rows: OutboxRow[]) => relay.handOff(rows);
-  const saga = new PaymentSaga({ db: database.db, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds });
+  const saga = new PaymentSaga({ db: database.db, dialect: database.dialect, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds });
   const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten, version: config.version });
-  // The saga of a payment accepted here is driven here, at once (a version without consumers leaves it to the others' sweep).
-  const startSaga = (paymentId: string) => void (config.consumers ? saga.drive(paymentId) : undefined);
+  // The saga of a payment accepted here is driven here, right after the 202 (a version without consumers hands the
+  // accept's rows to its relay and leaves the saga to the others' sweep).
+  const startSaga = (paymentId: string, written: OutboxRow[]) =>
+    setImmediate(() => (config.consumers ? void saga.drive(paymentId, written) : relay.handOff(written)));
 
   const app = createHttpApp({ log, variant: config.version, ready: async () => void (await sql`select 1`.execute(database.db)) });
-  paymentRoutes(app, { db: database.db, users, wallets, lookups: new PartyLookups(users, wallets), maxAmountMajor: config.maxAmountMajor, version: config.version, onOutboxWritten, startSaga });
+  paymentRoutes(app, { db: database.db, users, wallets, lookups: new PartyLookups(users, wallets), maxAmountMajor: config.maxAmountMajor, version: config.version, startSaga });
   const parked = new ParkedMessages(database.db);
   paymentActivityRoutes(app, { db: database.db });
   paymentAdminRoutes(app, { db: database.db, monitor, stepTimeoutSeconds: config.stepTimeoutSeconds, parked, sqs, directory });

@@ -34,10 +34,8 @@ export interface CreatePaymentDeps {
   /** Largest payment, in major units of any currency (e.g. 10000 → 10,000.00 USD, 10,000 JPY). */
   maxAmountMajor: number;
   version: string;
-  /** Hands the outbox rows of the accepting commit to the relay. */
-  onOutboxWritten: (rows: OutboxRow[]) => void;
-  /** Starts driving the saga of a payment just accepted (not awaited). */
-  startSaga: (paymentId: string) => void;
+  /** Starts driving the saga of a payment just accepted (not awaited), handing over the accept's outbox rows with its first events. */
+  startSaga: (paymentId: string, written: OutboxRow[]) => void;
 }
 
 const MAX_NOTE = 280;
@@ -172,10 +170,10 @@ async function executePayment(
     if (!winner) throw err;
     return { payment: sameRequestOrThrow(winner, input), created: false };
   }
-  deps.onOutboxWritten(written);
-  // The saga starts here, in this process, while the 202 goes out; payment_initiated is still published for the
-  // record (and for another process to take the saga over should this one die before its first step).
-  deps.startSaga(payment.id);
+  // The saga starts here, in this process, once the 202 is on its way. payment_initiated is still published, for
+  // the record and for another process to take the saga over should this one die: it goes out with the saga's
+  // first events (durable in the outbox meanwhile), so no broker round trip competes with the saga's wallet calls.
+  deps.startSaga(payment.id, written);
   return { payment, created: true };
 }
 

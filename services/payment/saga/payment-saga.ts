@@ -1,16 +1,18 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { WalletClient } from '../../../clients/wallet-client.ts';
 import { TRANSACTION_EVENTS } from '../../../contracts/events.ts';
 import { isPayMeshError, type PayMeshError } from '../../../core/errors.ts';
 import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { detached, withSpan } from '../../../observability/tracing.ts';
-import { inTransaction } from '../../../storage/transaction.ts';
+import { inTransaction, inTransactionWithoutWaitingForDisk } from '../../../storage/transaction.ts';
 import { TERMINAL, type PaymentRow, type PaymentSchema } from '../schema.ts';
 import { sagaEvent, transitions, type Step } from './transitions.ts';
 
 export interface PaymentSagaDeps {
   db: Kysely<PaymentSchema>;
+  /** The database kind: a step the saga goes on from at once commits without waiting for the disk (see `commit`). */
+  dialect: 'sqlite' | 'postgres';
   wallets: WalletClient;
   log: Logger;
   /** Hands the outbox rows a committed step wrote to the relay, which publishes them at once. */
@@ -60,6 +62,8 @@ export class PaymentSaga {
   private readonly again = new Set<string>();
   /** Outbox rows committed by a drive under way, handed to the relay together when it stops. */
   private readonly unpublished = new Map<string, OutboxRow[]>();
+  /** Drives under way whose last commit did not wait for the disk. */
+  private readonly undurable = new Set<string>();
   private stopped = false;
 
   constructor(deps: PaymentSagaDeps) {
@@ -81,7 +85,9 @@ export class PaymentSaga {
    * when the saga ended or waits for such a retry. One driver per saga in
    * this process: a second call joins the first.
    */
-  drive(paymentId: string): Promise<void> {
+  drive(paymentId: string, written: OutboxRow[] = []): Promise<void> {
+    // Rows committed before the drive (the accept's payment_initiated) go out with its events.
+    if (written.length > 0) this.unpublished.set(paymentId, [...written, ...(this.unpublished.get(paymentId) ?? [])]);
     const running = this.driving.get(paymentId);
     if (running) {
       // Its status may have changed under the running driver (an operator, the monitor): it looks again once done.
@@ -100,9 +106,16 @@ export class PaymentSaga {
         () => void this.retries.delete(paymentId),
         (err: unknown) => this.retryLater(paymentId, err, retry?.attempt ?? 0),
       )
-      .finally(() => {
+      .finally(async () => {
         this.driving.delete(paymentId);
-        this.handOver(paymentId);
+        try {
+          await this.makeDurable(paymentId);
+          this.handOver(paymentId);
+        } catch (err) {
+          // Left in the outbox, leased for a while: the relay's poll publishes them then.
+          this.unpublished.delete(paymentId);
+          this.deps.log.warn({ err, paymentId }, 'could not make a saga step durable before publishing it; the relay publishes it later');
+        }
       });
     this.driving.set(paymentId, run);
     return run;
@@ -261,17 +274,38 @@ export class PaymentSaga {
     };
   }
 
-  /** Commits steps from the status the payment was read in; their events go to the relay once durable. */
+  /**
+   * Commits steps from the status the payment was read in; their events go to
+   * the relay once durable. Within a drive, a step that leaves the saga
+   * unfinished commits without waiting for the disk: the wallet calls after it
+   * are idempotent on the payment's keys, so if a power cut undid it the saga
+   * would take it again, and nothing outside the database has seen it: its
+   * events are handed over only when the drive stops, after a commit that
+   * waited for the disk (the last one, which ends the saga, or `makeDurable`).
+   */
   private async commit(payment: PaymentRow, steps: Step[]): Promise<StepOutcome> {
+    const driving = this.driving.has(payment.id);
+    const settles = TERMINAL.has(steps[steps.length - 1]!.to) || !driving;
+    const database = { db: this.deps.db, dialect: this.deps.dialect };
     // The update is conditional on the status the payment was read in: if another driver moved it since, nothing changes.
-    const moved = await inTransaction(this.deps.db, (trx) => transitions(trx, payment, steps));
+    const work = (trx: Transaction<PaymentSchema>) => transitions(trx, payment, steps);
+    const moved = settles ? await inTransaction(this.deps.db, work) : await inTransactionWithoutWaitingForDisk(database, work);
     if (!moved) {
       this.deps.log.debug({ paymentId: payment.id, status: payment.status }, 'saga step already taken or overtaken');
       return 'overtaken';
     }
-    if (this.driving.has(payment.id)) this.unpublished.set(payment.id, [...(this.unpublished.get(payment.id) ?? []), ...moved.written]);
+    if (settles) this.undurable.delete(payment.id);
+    else this.undurable.add(payment.id);
+    if (driving) this.unpublished.set(payment.id, [...(this.unpublished.get(payment.id) ?? []), ...moved.written]);
     else this.deps.onOutboxWritten(moved.written);
     return moved.next;
+  }
+
+  /** A drive that stops on an unfinished saga (waiting for a dependency) makes its steps durable before they are published. */
+  private async makeDurable(paymentId: string): Promise<void> {
+    if (!this.undurable.delete(paymentId)) return;
+    // A commit that waits for the disk makes every commit before it durable too.
+    await inTransaction(this.deps.db, (trx) => trx.updateTable('payments').set({ id: paymentId }).where('id', '=', paymentId).execute());
   }
 
   /**
