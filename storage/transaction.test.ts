@@ -3,7 +3,7 @@ import { describe, test, type TestContext } from 'node:test';
 import { sql } from 'kysely';
 import { testDatabases } from '../test/support/databases.ts';
 import { openDatabase, type Database } from './database.ts';
-import { withoutWaitingForDisk } from './transaction.ts';
+import { inBatchTransaction, inTransactionWithoutWaitingForDisk, withoutWaitingForDisk } from './transaction.ts';
 
 for (const target of await testDatabases()) {
   describe(`writes that need not wait for the disk, on ${target.name}`, { skip: target.skip }, () => {
@@ -39,6 +39,25 @@ for (const target of await testDatabases()) {
       const durable = await durability(database.db);
       await assert.rejects(withoutWaitingForDisk(database, async (db) => db.insertInto('marks').values([{ id: 'x' }, { id: 'x' }]).execute()));
       assert.equal(await durability(database.db), durable);
+    });
+
+    test('a transaction that need not wait for the disk commits as one, rolls back as one, and leaves the connection durable', async (t) => {
+      const database = await open(t);
+      const durable = await durability(database.db);
+      await inTransactionWithoutWaitingForDisk(database, async (trx) => {
+        assert.ok(['1', 'off'].includes(await durability(trx)), 'inside: no waiting for the disk');
+        await trx.insertInto('marks').values([{ id: 'a' }, { id: 'b' }]).execute();
+      });
+      await assert.rejects(inTransactionWithoutWaitingForDisk(database, async (trx) => trx.insertInto('marks').values([{ id: 'c' }, { id: 'a' }]).execute()));
+      assert.equal(await durability(database.db), durable, 'afterwards: durable again');
+      assert.deepEqual((await database.db.selectFrom('marks').selectAll().orderBy('id').execute()).map((r) => r.id), ['a', 'b'], 'the failed one left nothing');
+    });
+
+    test('a batch of units commits together, and a failing unit fails alone', async (t) => {
+      const database = await open(t);
+      const outcomes = await inBatchTransaction(database.db, ['x', 'y', 'x', 'z'], (trx, id) => trx.insertInto('marks').values({ id }).execute().then(() => id));
+      assert.deepEqual(outcomes.map((o) => ('error' in o ? 'failed' : o.result)), ['x', 'y', 'failed', 'z']);
+      assert.deepEqual((await database.db.selectFrom('marks').selectAll().orderBy('id').execute()).map((r) => r.id), ['x', 'y', 'z']);
     });
   });
 }
