@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { spawnService } from '../../../test/support/processes.ts';
 import { CREDENTIALS, REGION } from './support.ts';
 
@@ -18,6 +18,17 @@ async function startBrokerProcess(dataDir: string) {
   );
   const sqs = new SQSClient({ region: REGION, endpoint: `http://${service.ready}`, credentials: CREDENTIALS, maxAttempts: 1 });
   return { service, sqs };
+}
+
+/** Receives and deletes everything on a queue; the ids `idOf` reads off the messages. */
+async function drain(sqs: SQSClient, url: string, idOf: (message: Message) => string): Promise<Set<string>> {
+  const received = new Set<string>();
+  for (;;) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
+    if (Messages.length === 0) return received;
+    for (const m of Messages) received.add(idOf(m));
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
+  }
 }
 
 test('every send acknowledged before a kill -9 is received after a restart on the same file', async (t) => {
@@ -57,13 +68,7 @@ test('every send acknowledged before a kill -9 is received after a restart on th
   t.after(() => second.service.kill('SIGTERM'));
   t.after(() => second.sqs.destroy());
   const url = `http://${second.service.ready}${queuePath}`;
-  const received = new Set<string>();
-  for (;;) {
-    const { Messages = [] } = await second.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
-    if (Messages.length === 0) break;
-    for (const m of Messages) received.add(m.MessageId!);
-    await second.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
-  }
+  const received = await drain(second.sqs, url, (m) => m.MessageId!);
   const lost = [...acknowledged].filter((id) => !received.has(id));
   assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.size} acknowledged messages were lost`);
   assert.ok(acknowledged.size >= 300);
@@ -107,13 +112,7 @@ test('every event PutEvents acknowledged before a kill -9 is in its target queue
   t.after(() => second.service.kill('SIGTERM'));
   t.after(() => second.sqs.destroy());
   const url = `http://${second.service.ready}${queuePath}`;
-  const received = new Set<string>();
-  for (;;) {
-    const { Messages = [] } = await second.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
-    if (Messages.length === 0) break;
-    for (const m of Messages) received.add((JSON.parse(m.Body!) as { id: string }).id);
-    await second.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: Messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
-  }
+  const received = await drain(second.sqs, url, (m) => (JSON.parse(m.Body!) as { id: string }).id);
   const lost = [...acknowledged].filter((id) => !received.has(id));
   assert.deepEqual(lost, [], `${lost.length} of ${acknowledged.size} acknowledged events never reached their queue`);
 });

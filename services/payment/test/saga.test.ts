@@ -16,7 +16,7 @@ import { spawnService } from '../../../test/support/processes.ts';
 import { paymentMigrations } from '../migrations/index.ts';
 import { PaymentSaga } from '../saga/payment-saga.ts';
 import { StuckSagaMonitor } from '../saga/stuck-sagas.ts';
-import { recordHistory, transitions } from '../saga/transitions.ts';
+import { recordHistory, transitions, type Step } from '../saga/transitions.ts';
 import type { PaymentRow, PaymentSchema } from '../schema.ts';
 
 /*
@@ -118,6 +118,25 @@ async function harness(t: TestContext): Promise<Harness> {
       return { available: BigInt(b.available_minor), frozen: BigInt(b.frozen_minor) };
     },
   };
+}
+
+/** What a process that died mid-saga left: the hold reserved, the payment recorded up to `left` (funds_reserved or processing). */
+async function reservedAndLeft(h: Harness, id: string, walletId: string, amountMinor: bigint, left: 'funds_reserved' | 'processing'): Promise<string> {
+  const hold = await h.wallets.reserve({ walletId, amountMinor, currency: 'USD', idempotencyKey: `reserve:${id}`, reference: id, ttlSeconds: 60 });
+  await h.db.db.transaction().execute(async (trx) => {
+    const pending = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const steps: Step[] = [{ to: 'reservation_requested' }, { to: 'funds_reserved', holdId: hold.hold_id }, ...(left === 'processing' ? [{ to: 'processing' as const }] : [])];
+    await transitions(trx, pending, steps);
+  });
+  return hold.hold_id;
+}
+
+/** Waits until the saga (driven in the background) has reached `status`. */
+async function settles(h: Harness, id: string, status: PaymentRow['status']): Promise<void> {
+  for (const deadline = Date.now() + 10_000; (await h.payment(id)).status !== status; ) {
+    assert.ok(Date.now() < deadline, `payment ${id} reaches ${status}: still ${(await h.payment(id)).status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
 }
 
 /** Pushes a payment's updated_at back, as if it had been still that long. */
@@ -229,21 +248,14 @@ test('a saga whose process died between steps is resumed by the sweep once it ha
   const bob = await h.fundedWallet('USD', 0n);
   const id = await h.accept(alice, bob, 3_000n);
   // The process reserved and recorded it, then died before asking for the capture.
-  const hold = await h.wallets.reserve({ walletId: alice.walletId, amountMinor: 3_000n, currency: 'USD', idempotencyKey: `reserve:${id}`, reference: id, ttlSeconds: 60 });
-  await h.db.db.transaction().execute(async (trx) => {
-    const pending = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    await transitions(trx, pending, [{ to: 'reservation_requested' }, { to: 'funds_reserved', holdId: hold.hold_id }]);
-  });
+  await reservedAndLeft(h, id, alice.walletId, 3_000n, 'funds_reserved');
 
   const monitor = new StuckSagaMonitor({ db: h.db.db, saga: h.saga, log, stepTimeoutSeconds: 30, onOutboxWritten: () => {}, version: 'v1' });
   assert.equal(await monitor.sweep(), 0);
   assert.equal((await h.payment(id)).status, 'funds_reserved', 'a saga that moved a moment ago is its driver\'s');
   await stillFor(h, id, 1500);
   await monitor.sweep();
-  for (const deadline = Date.now() + 10_000; (await h.payment(id)).status !== 'completed'; ) {
-    assert.ok(Date.now() < deadline, `resumed to its end: ${(await h.payment(id)).status}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await settles(h, id, 'completed');
   assert.deepEqual(await h.balance(alice.walletId), { available: 7_000n, frozen: 0n });
   assert.deepEqual(await h.balance(bob.walletId), { available: 3_000n, frozen: 0n });
 });
@@ -278,10 +290,7 @@ test('a step refused because the wallet is unavailable is tried again after a ba
   await saga.drive(id);
   assert.equal((await h.payment(id)).status, 'processing', 'waiting for the wallet, holding the funds');
   assert.ok(saga.isDriving(id), 'a retry is scheduled');
-  for (const deadline = Date.now() + 10_000; (await h.payment(id)).status !== 'completed'; ) {
-    assert.ok(Date.now() < deadline, 'completed once the wallet answered');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await settles(h, id, 'completed');
   assert.deepEqual(await h.balance(bob.walletId), { available: 700n, frozen: 0n });
 });
 
@@ -296,10 +305,7 @@ test('a saga whose reservation reply was lost is driven to an end by the stuck-s
 
   const monitor = new StuckSagaMonitor({ db: h.db.db, saga: h.saga, log, stepTimeoutSeconds: 30, onOutboxWritten: () => {} });
   assert.equal(await monitor.sweep(new Date(Date.now() + 31_000)), 1);
-  for (const deadline = Date.now() + 10_000; (await h.payment(id)).status !== 'failed'; ) {
-    assert.ok(Date.now() < deadline, `compensated: ${(await h.payment(id)).status}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await settles(h, id, 'failed');
   assert.match((await h.payment(id)).failure_reason ?? '', /timed out/);
   assert.deepEqual(await h.balance(alice.walletId), { available: 10_000n, frozen: 0n });
   assert.deepEqual(await h.balance(bob.walletId), { available: 0n, frozen: 0n });
@@ -311,18 +317,11 @@ test('a compensation that finds the capture already done completes the payment i
   const bob = await h.fundedWallet('USD', 0n);
   const id = await h.accept(alice, bob, 2_000n);
   // The saga asked for the capture and died; the capture happened without it hearing of it.
-  const hold = await h.wallets.reserve({ walletId: alice.walletId, amountMinor: 2_000n, currency: 'USD', idempotencyKey: `reserve:${id}`, reference: id, ttlSeconds: 60 });
-  await h.db.db.transaction().execute(async (trx) => {
-    const pending = await trx.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    await transitions(trx, pending, [{ to: 'reservation_requested' }, { to: 'funds_reserved', holdId: hold.hold_id }, { to: 'processing' }]);
-  });
-  await h.wallets.capture(hold.hold_id, bob.walletId, `capture:${id}`);
+  const holdId = await reservedAndLeft(h, id, alice.walletId, 2_000n, 'processing');
+  await h.wallets.capture(holdId, bob.walletId, `capture:${id}`);
 
   assert.equal(await h.saga.abandon(id, 'timed out in processing'), true);
-  for (const deadline = Date.now() + 10_000; (await h.payment(id)).status !== 'completed'; ) {
-    assert.ok(Date.now() < deadline, `completed: ${(await h.payment(id)).status}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await settles(h, id, 'completed');
   assert.deepEqual(await h.balance(alice.walletId), { available: 8_000n, frozen: 0n });
   assert.deepEqual(await h.balance(bob.walletId), { available: 2_000n, frozen: 0n });
 });
