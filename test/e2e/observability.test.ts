@@ -95,7 +95,9 @@ describe('observability over the running platform', () => {
         const ours = spans.some((s) => s.name === 'payment.execute' && s.attributes.transaction_id === paymentId);
         const pushed = spans.some((s) => s.name === 'websocket push' && s.attributes.user_id);
         // The notification and transaction services each consume the payment's events in their own time.
-        const completed = spans.filter((s) => s.service === 'notification').length >= 2 && spans.some((s) => s.service === 'transaction');
+        // payment_initiated's send goes out with the saga's events, so its span may arrive after theirs.
+        const completed =
+          spans.filter((s) => s.service === 'notification').length >= 2 && spans.some((s) => s.service === 'transaction') && spans.some((s) => s.name === 'send payment-processing');
         // Each service exports in its own batches: a span whose parent has not arrived yet stands as a root until it does.
         const whole = !spans.some((s) => s.parent_missing);
         if (ours && pushed && completed && whole) return view;
