@@ -17,23 +17,10 @@ export async function handleOnce<DB, T>(
   return inTransaction(db, (trx) => applyOnce(trx, consumer, { messageId, effect }));
 }
 
-/** One message's effect for `handleBatchOnce`. */
+/** One message's effect, applied once per consumer (inboxBatchHandler). */
 export interface InboxItem<DB, T> {
   messageId: string;
   effect: (trx: Transaction<DB>) => Promise<T>;
-}
-
-export type InboxOutcome<T> = { duplicate: true } | { duplicate: false; result: T } | { error: unknown };
-
-/**
- * Applies a batch of messages' effects at most once each, in one transaction
- * (inBatchTransaction: one commit for the batch instead of one per message,
- * a failing message alone on the retry). A message id that appears twice in
- * the batch is applied once.
- */
-export async function handleBatchOnce<DB, T>(db: Kysely<DB>, consumer: string, items: Array<InboxItem<DB, T>>): Promise<Array<InboxOutcome<T>>> {
-  const outcomes = await inBatchTransaction(db, items, (trx, item) => applyOnce(trx, consumer, item));
-  return outcomes.map((o) => ('error' in o ? o : o.result));
 }
 
 /**

@@ -51,7 +51,6 @@ export class OutboxRelay {
   private readonly publishers = new Map<string, EventPublisher>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
-  private again = false;
   private stopped = true;
   /** Rows handed over and not yet published, in the order they were written. */
   private handedOver: OutboxRow[] = [];
@@ -120,13 +119,6 @@ export class OutboxRelay {
         this.options.log.warn({ err, rows: ids.length }, 'could not mark published outbox rows sent; they will be published again after their lease');
       }
     }
-  }
-
-  /** Called after a transaction that wrote to the outbox commits: publish now rather than at the next poll. */
-  notify(): void {
-    if (this.stopped) return;
-    if (this.running) this.again = true;
-    else this.schedule(0);
   }
 
   /** Publishes what is due, batch after batch, until nothing is left; returns how many rows were sent. */
@@ -271,10 +263,7 @@ export class OutboxRelay {
         .catch((err) => this.options.log.error({ err }, 'outbox relay failed'))
         .finally(() => {
           this.running = undefined;
-          if (this.stopped) return;
-          const rerun = this.again;
-          this.again = false;
-          this.schedule(rerun ? 0 : (this.options.pollIntervalMs ?? 500));
+          if (!this.stopped) this.schedule(this.options.pollIntervalMs ?? 500);
         });
     }), delayMs);
   }

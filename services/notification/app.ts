@@ -12,7 +12,7 @@ import { traceCarrier } from '../../observability/propagation.ts';
 import type { QueueConsumer } from '../../messaging/queue-consumer.ts';
 import { databaseConfigFromEnv, openDatabase, sql, type Database, type DatabaseConfig } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
-import { CONSUMER, insertNotifications, notificationMigrations, notificationsFor, storeNotifications, type NotificationRow, type NotificationSchema } from './store.ts';
+import { CONSUMER, insertNotifications, notificationMigrations, notificationsFor, type NotificationRow, type NotificationSchema } from './store.ts';
 
 export interface NotificationConfig {
   host: string;
@@ -37,8 +37,6 @@ export interface NotificationService {
   app: FastifyInstance;
   database: Database<NotificationSchema>;
   address: string;
-  /** Stores and pushes an event's notifications: what the queue consumer calls. */
-  handleEvent(eventId: string, detailType: string, detail: Record<string, unknown>): Promise<NotificationRow[]>;
   stop(): Promise<void>;
 }
 
@@ -54,13 +52,6 @@ export async function startNotificationService(config: NotificationConfig, log: 
   await migrateToLatest(database.db, notificationMigrations);
   const live = new EventEmitter();
   live.setMaxListeners(0);
-
-  const handleEvent = async (eventId: string, detailType: string, detail: Record<string, unknown>) => {
-    const stored = await storeNotifications(database.db, eventId, detailType, detail);
-    // The trace context goes along, so the gateway's WebSocket push joins the event's trace.
-    for (const n of stored) live.emit('notification', { user_id: n.user_id, notification: present(n), trace_context: traceCarrier() });
-    return stored;
-  };
 
   const app = createHttpApp({ log, ready: async () => void (await sql`select 1`.execute(database.db)) });
   const userParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 128 } } } as const;
@@ -137,7 +128,6 @@ export async function startNotificationService(config: NotificationConfig, log: 
     app,
     database,
     address,
-    handleEvent,
     async stop() {
       await Promise.all(consumers.map((c) => c.stop()));
       live.removeAllListeners();

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Kysely, Migration, Transaction } from 'kysely';
 import { TRANSACTION_EVENTS, USER_EVENTS, type TransactionEventDetail, type UserEventDetail } from '../../contracts/events.ts';
 import { formatMinor } from '../../core/money.ts';
-import { handleOnce } from '../../messaging/inbox.ts';
 import { outboxInboxMigration, outboxTraceContextMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
 
 export interface NotificationRow {
@@ -74,14 +73,6 @@ export function notificationsFor(detailType: string, detail: Record<string, unkn
 
 /** The inbox's consumer name for the notifications queue. */
 export const CONSUMER = 'notifications';
-
-/** Stores an event's notifications once (inbox), returning the new ones to push. */
-export async function storeNotifications(db: Kysely<NotificationSchema>, eventId: string, detailType: string, detail: Record<string, unknown>): Promise<NotificationRow[]> {
-  const drafts = notificationsFor(detailType, detail);
-  if (drafts.length === 0) return [];
-  const outcome = await handleOnce(db, CONSUMER, eventId, (trx) => insertNotifications(trx, eventId, drafts));
-  return outcome.duplicate ? [] : outcome.result;
-}
 
 /** An event's notifications, inside the caller's transaction (with its inbox row); ids derive from the event, so a retry adds none. */
 export async function insertNotifications(trx: Transaction<NotificationSchema>, eventId: string, drafts: NotificationDraft[]): Promise<NotificationRow[]> {
