@@ -14,16 +14,7 @@ export interface QueueDelivery {
    * Enqueues `body` on the queue with this ARN (arn:aws:sqs:<region>:<account>:<name>), durably,
    * before resolving. Throws AwsError (code AWS.SimpleQueueService.NonExistentQueue) when there is no such queue.
    */
-  deliverToQueueArn(
-    queueArn: string,
-    body: string,
-    options?: {
-      messageGroupId?: string;
-      messageDeduplicationId?: string;
-      /** SQS message attributes, e.g. the ERROR_CODE / RULE_ARN ones EventBridge puts on a dead-lettered event. */
-      messageAttributes?: Record<string, { DataType: 'String' | 'Number'; StringValue: string }>;
-    },
-  ): Promise<{ messageId: string }>;
+  deliverToQueueArn(queueArn: string, body: string, options?: Omit<QueueMessageRequest, 'queueArn' | 'body'>): Promise<{ messageId: string }>;
 }
 
 /** A message for the queue with this ARN, as EventBridge sends a rule target's input. */
@@ -33,6 +24,8 @@ export interface QueueMessageRequest {
   /** FIFO queues only. */
   messageGroupId?: string;
   messageDeduplicationId?: string;
+  /** SQS message attributes, e.g. the ERROR_CODE / RULE_ARN ones EventBridge puts on a dead-lettered event. */
+  messageAttributes?: Record<string, { DataType: 'String' | 'Number'; StringValue: string }>;
 }
 
 /** What became of one request: the queue has it, or refused it (no such queue, a message SQS would refuse). */

@@ -253,6 +253,7 @@ export async function deliverInTransaction(tx: Tx, deps: SqsDeps, requests: Queu
     try {
       const message = prepareMessage(queue, {
         MessageBody: request.body,
+        MessageAttributes: request.messageAttributes,
         ...(queue.fifo ? { MessageGroupId: request.messageGroupId, MessageDeduplicationId: request.messageDeduplicationId } : {}),
       });
       const list = byQueue.get(queue.id) ?? [];
@@ -269,26 +270,9 @@ export async function deliverInTransaction(tx: Tx, deps: SqsDeps, requests: Queu
   return outcomes;
 }
 
-/** The QueueDelivery port: EventBridge's deliveries to a queue target, stored like any send. */
-export async function deliverToQueueArn(
-  deps: SqsDeps,
-  arn: string,
-  body: string,
-  options: {
-    messageGroupId?: string;
-    messageDeduplicationId?: string;
-    messageAttributes?: Record<string, { DataType: string; StringValue: string }>;
-  } = {},
-): Promise<{ messageId: string }> {
-  const queue = deps.registry.getByArn(arn);
-  if (!queue) throw queueDoesNotExist();
-  const message = prepareMessage(queue, {
-    MessageBody: body,
-    MessageAttributes: options.messageAttributes,
-    ...(queue.fifo ? { MessageGroupId: options.messageGroupId, MessageDeduplicationId: options.messageDeduplicationId } : {}),
-  });
-  const stored = await deps.store.run((tx) => storeMessages(tx, deps, queue.id, [message], deps.accountId));
-  if (!stored) throw queueDoesNotExist();
-  return { messageId: stored[0]!.messageId };
+/** The QueueDelivery port: one of EventBridge's later deliveries (the worker's), in a durable unit of its own. */
+export async function deliverToQueueArn(deps: SqsDeps, arn: string, body: string, options: Omit<QueueMessageRequest, 'queueArn' | 'body'> = {}): Promise<{ messageId: string }> {
+  const [outcome] = await deps.store.run((tx) => deliverInTransaction(tx, deps, [{ queueArn: arn, body, ...options }]));
+  if ('error' in outcome!) throw outcome.error;
+  return outcome!;
 }
-

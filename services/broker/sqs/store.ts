@@ -54,11 +54,12 @@ const MAX_GROUP = 256;
  * units that arrive while the previous transaction commits run together in
  * the next one, so one fsync (synchronous=FULL) acknowledges many requests.
  * A durable unit resolves only after its transaction is on disk, so an
- * acknowledged send is never lost; other units resolve once it committed. Units run one after another, never interleaved, which is
- * what makes receive, FIFO group and receipt-handle checks race-free without
- * row locks. If a unit throws, the group rolls back and every unit of it runs
- * again alone, so one failure never takes the others with it; units must
- * therefore be free of effects outside the database, except through
+ * acknowledged send is never lost; other units resolve once it committed.
+ * Units run one after another, never interleaved, which is what makes
+ * receive, FIFO group and receipt-handle checks race-free without row locks.
+ * If a unit throws, the group rolls back and every unit of it runs again
+ * alone, so one failure never takes the others with it; units must therefore
+ * be free of effects outside the database, except through
  * `afterCommit` (and `onRollback`, which the owner uses to reload caches).
  */
 export class Store {
