@@ -7,6 +7,7 @@ import { busNameFrom, readTimestamp, ruleArn, validation, type Deps, type Input 
 import { renderTargetInput } from './input-transform.ts';
 import { matchesPattern } from './pattern.ts';
 import type { MessageAttributes } from './delivery.ts';
+import type { RuleRoute } from './routing-table.ts';
 import type { ArchiveEventRow, DeliveryRow, EventBridgeSchema } from './schema.ts';
 import { DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_MAX_RETRY_ATTEMPTS, type TargetSpec } from './targets.ts';
 
@@ -163,32 +164,7 @@ export async function putEvents(deps: Deps, input: Input) {
     }
     const { envelope } = p;
     const eventJson = JSON.stringify(envelope);
-    for (const rule of bus.rules) {
-      if (!matchesPattern(rule.pattern, envelope)) continue;
-      const arn = ruleArn(deps, p.bus, rule.name);
-      for (const target of rule.targets) {
-        let body: string;
-        try {
-          body = renderTargetInput(target, envelope as unknown as Record<string, unknown>, { ruleArn: arn, ruleName: rule.name, ingestionTime });
-        } catch (err) {
-          const row = untransformable(deps, { event: envelope, eventJson, bus: p.bus, ruleArn: arn, target, request: { queueArn: target.Arn, body: eventJson } }, err, now, parked.length);
-          if (row) parked.push(row);
-          continue;
-        }
-        messages.push({
-          request: {
-            queueArn: target.Arn,
-            body,
-            ...(target.Arn.endsWith('.fifo') ? { messageGroupId: target.SqsParameters?.MessageGroupId, messageDeduplicationId: randomUUID() } : {}),
-          },
-          event: envelope,
-          eventJson,
-          bus: p.bus,
-          ruleArn: arn,
-          target,
-        });
-      }
-    }
+    routeToTargets(deps, p.bus, bus.rules, envelope, eventJson, { now, ingestionTime }, { messages, parked });
     for (const archive of bus.archives) {
       if (archive.pattern && !matchesPattern(archive.pattern, envelope)) continue;
       archived.push({ archive_name: archive.name, event_id: envelope.id, event_time_ms: Date.parse(envelope.time), archived_ms: now, size_bytes: utf8(eventJson), envelope: eventJson });
@@ -220,6 +196,41 @@ export async function putEvents(deps: Deps, input: Input) {
     FailedEntryCount: results.filter((r) => 'ErrorCode' in r).length,
     Entries: results,
   };
+}
+
+/**
+ * One event's messages for the targets of the rules it matches (of `onlyRuleArns`
+ * when given), each target's input rendered; a target whose input cannot be
+ * rendered gets a dead-letter delivery row instead (or nothing: `untransformable`).
+ */
+function routeToTargets(
+  deps: Deps,
+  bus: string,
+  rules: RuleRoute[],
+  envelope: EventEnvelope,
+  eventJson: string,
+  at: { now: number; ingestionTime: string },
+  into: { messages: TargetMessage[]; parked: DeliveryRow[] },
+  onlyRuleArns?: Set<string>,
+): void {
+  for (const rule of rules) {
+    const arn = ruleArn(deps, bus, rule.name);
+    if (onlyRuleArns && !onlyRuleArns.has(arn)) continue;
+    if (!matchesPattern(rule.pattern, envelope)) continue;
+    for (const target of rule.targets) {
+      const m: TargetMessage = { event: envelope, eventJson, bus, ruleArn: arn, target, request: { queueArn: target.Arn, body: eventJson } };
+      try {
+        m.request.body = renderTargetInput(target, envelope as unknown as Record<string, unknown>, { ruleArn: arn, ruleName: rule.name, ingestionTime: at.ingestionTime });
+      } catch (err) {
+        const row = untransformable(deps, m, err, at.now, into.parked.length);
+        if (row) into.parked.push(row);
+        continue;
+      }
+      // A FIFO target: the rule's group, and an id of this delivery's own for deduplication.
+      if (target.Arn.endsWith('.fifo')) Object.assign(m.request, { messageGroupId: target.SqsParameters?.MessageGroupId, messageDeduplicationId: randomUUID() });
+      into.messages.push(m);
+    }
+  }
 }
 
 /** A delivery the worker makes later: the queue refused it now, or its input could not be rendered. */
@@ -306,27 +317,11 @@ export async function routeReplayedEvents(
 ): Promise<number> {
   const now = deps.now();
   const rules = (await deps.routes.current()).get(bus)?.rules ?? [];
-  const deliveries: DeliveryRow[] = [];
-  const ingestionTime = new Date(now).toISOString();
-  for (const envelope of events) {
-    const eventJson = JSON.stringify(envelope);
-    for (const rule of rules) {
-      const arn = ruleArn(deps, bus, rule.name);
-      if (onlyRuleArns && !onlyRuleArns.has(arn)) continue;
-      if (!matchesPattern(rule.pattern, envelope)) continue;
-      for (const target of rule.targets) {
-        const m: TargetMessage = { event: envelope, eventJson, bus, ruleArn: arn, target, request: { queueArn: target.Arn, body: eventJson } };
-        try {
-          m.request.body = renderTargetInput(target, envelope as unknown as Record<string, unknown>, { ruleArn: arn, ruleName: rule.name, ingestionTime });
-        } catch (err) {
-          const row = untransformable(deps, m, err, now, deliveries.length);
-          if (row) deliveries.push(row);
-          continue;
-        }
-        deliveries.push(deliveryRow(m, now, deliveries.length));
-      }
-    }
-  }
+  const routed = { messages: [] as TargetMessage[], parked: [] as DeliveryRow[] };
+  const at = { now, ingestionTime: new Date(now).toISOString() };
+  for (const envelope of events) routeToTargets(deps, bus, rules, envelope, JSON.stringify(envelope), at, routed, onlyRuleArns);
+  // Every delivery goes through the worker; seq keeps the order the events were replayed in.
+  const deliveries = [...routed.messages.map((m) => deliveryRow(m, now, 0)), ...routed.parked].map((row, seq) => ({ ...row, seq }));
   for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {
     await trx.insertInto('eb_deliveries').values(deliveries.slice(i, i + INSERT_CHUNK)).execute();
   }
