@@ -97,26 +97,22 @@ export class PaymentSaga {
     const retry = this.retries.get(paymentId);
     if (retry) clearTimeout(retry.timer);
     const run = (async () => {
-      do {
-        this.again.delete(paymentId);
-        await this.advance(paymentId);
-      } while (this.again.has(paymentId));
-    })()
-      .then(
-        () => void this.retries.delete(paymentId),
-        (err: unknown) => this.retryLater(paymentId, err, retry?.attempt ?? 0),
-      )
-      .finally(async () => {
-        this.driving.delete(paymentId);
-        try {
-          await this.makeDurable(paymentId);
-          this.handOver(paymentId);
-        } catch (err) {
-          // Left in the outbox, leased for a while: the relay's poll publishes them then.
-          this.unpublished.delete(paymentId);
-          this.deps.log.warn({ err, paymentId }, 'could not make a saga step durable before publishing it; the relay publishes it later');
-        }
-      });
+      try {
+        do {
+          this.again.delete(paymentId);
+          await this.advance(paymentId);
+        } while (this.again.has(paymentId));
+        this.retries.delete(paymentId);
+      } catch (err) {
+        this.retryLater(paymentId, err, retry?.attempt ?? 0);
+      }
+      // Still this saga's driver meanwhile: no other drive's steps can join what is published here.
+      await this.publishDriven(paymentId);
+    })().finally(() => {
+      this.driving.delete(paymentId);
+      // Asked for while the last steps were being published: look again.
+      if (this.again.delete(paymentId)) void this.drive(paymentId);
+    });
     this.driving.set(paymentId, run);
     return run;
   }
@@ -281,7 +277,7 @@ export class PaymentSaga {
    * are idempotent on the payment's keys, so if a power cut undid it the saga
    * would take it again, and nothing outside the database has seen it: its
    * events are handed over only when the drive stops, after a commit that
-   * waited for the disk (the last one, which ends the saga, or `makeDurable`).
+   * waited for the disk (the last one, which ends the saga, or `publishDriven`'s).
    */
   private async commit(payment: PaymentRow, steps: Step[]): Promise<StepOutcome> {
     const driving = this.driving.has(payment.id);
@@ -301,25 +297,27 @@ export class PaymentSaga {
     return moved.next;
   }
 
-  /** A drive that stops on an unfinished saga (waiting for a dependency) makes its steps durable before they are published. */
-  private async makeDurable(paymentId: string): Promise<void> {
-    if (!this.undurable.delete(paymentId)) return;
-    // A commit that waits for the disk makes every commit before it durable too.
-    await inTransaction(this.deps.db, (trx) => trx.updateTable('payments').set({ id: paymentId }).where('id', '=', paymentId).execute());
-  }
-
   /**
    * The events a drive committed go to the relay together when it stops (the
    * saga ended, or waits for a dependency): a payment's steps then usually
    * travel in one PutEvents, and each consumer takes them in one receive.
-   * They are durable in the outbox from their commit on: if this process
-   * dies first, the relay's poll publishes them once their lease is over.
+   * They are durable in the outbox from their commit on (a drive that stops
+   * on an unfinished saga first makes its last commit durable): if this
+   * process dies first, the relay's poll publishes them once their lease is over.
    */
-  private handOver(paymentId: string): void {
+  private async publishDriven(paymentId: string): Promise<void> {
     const rows = this.unpublished.get(paymentId);
-    if (!rows) return;
     this.unpublished.delete(paymentId);
-    this.deps.onOutboxWritten(rows);
+    try {
+      if (this.undurable.delete(paymentId)) {
+        // A commit that waits for the disk makes every commit before it durable too.
+        await inTransaction(this.deps.db, (trx) => trx.updateTable('payments').set({ id: paymentId }).where('id', '=', paymentId).execute());
+      }
+      if (rows) this.deps.onOutboxWritten(rows);
+    } catch (err) {
+      // Left in the outbox, leased for a while: the relay's poll publishes them then.
+      this.deps.log.warn({ err, paymentId }, 'could not make a saga step durable before publishing it; the relay publishes it later');
+    }
   }
 
   private retryLater(paymentId: string, err: unknown, attempts: number): void {
