@@ -65,8 +65,8 @@ export function consumeWhenReady(
 }
 
 /** Parses an EventBridge envelope delivered to SQS. */
-export function parseEventEnvelope<Detail>(body: string): { id: string; detailType: string; source: string; detail: Detail } {
-  const envelope = JSON.parse(body) as { id?: string; 'detail-type'?: string; source?: string; detail?: Detail };
+export function parseEventEnvelope<Detail>(body: string): { id: string; detailType: string; source: string; time: string | undefined; detail: Detail } {
+  const envelope = JSON.parse(body) as { id?: string; 'detail-type'?: string; source?: string; time?: string; detail?: Detail };
   if (!envelope['detail-type'] || !envelope.detail || !envelope.source) throw new Error('not an EventBridge event envelope');
-  return { id: envelope.id ?? '', detailType: envelope['detail-type'], source: envelope.source, detail: envelope.detail };
+  return { id: envelope.id ?? '', detailType: envelope['detail-type'], source: envelope.source, time: envelope.time, detail: envelope.detail };
 }

@@ -51,7 +51,6 @@ const RECORD_BATCH_FILL_MS = 50;
 /** The audit entry an EventBridge envelope on `audit-logs` records. */
 function auditEntryOf(body: string, eventId: string): AuditEntry {
   const event = parseEventEnvelope<Record<string, unknown>>(body);
-  const envelope = JSON.parse(body) as { time?: string };
   const detail = event.detail;
   return {
     eventId,
@@ -59,7 +58,7 @@ function auditEntryOf(body: string, eventId: string): AuditEntry {
     detailType: event.detailType,
     actor: typeof detail.actor === 'string' ? detail.actor : typeof detail.sender_id === 'string' ? detail.sender_id : typeof detail.user_id === 'string' ? detail.user_id : undefined,
     payload: detail,
-    occurredAt: envelope.time ?? new Date().toISOString(),
+    occurredAt: event.time ?? new Date().toISOString(),
   };
 }
 

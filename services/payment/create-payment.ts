@@ -76,7 +76,8 @@ function amountTag(input: CreatePaymentInput): string {
   }
 }
 
-type Validated = { replay: { payment: PaymentRow; created: boolean } } | { receiver: UserProfile; senderWallet: { id: string }; receiverWallet: string };
+type Parties = { receiver: UserProfile; senderWalletId: string; receiverWalletId: string };
+type Validated = { replay: { payment: PaymentRow; created: boolean } } | Parties;
 
 async function validatePayment(deps: CreatePaymentDeps, input: CreatePaymentInput): Promise<Validated> {
   const digits = minorUnits(input.currency);
@@ -110,8 +111,8 @@ async function validatePayment(deps: CreatePaymentDeps, input: CreatePaymentInpu
   if (!settled(methodOk)) throw failedPrecondition('PAYMENT_METHOD_INVALID', 'payment_method_id is not one of your usable payment methods');
   const senderWalletId = settled(senderWallet);
   if (!senderWalletId) throw failedPrecondition('NO_WALLET_IN_CURRENCY', `you have no ${input.currency} wallet to pay from`);
-  const receiverWalletId = settled(receiverWallet) ?? (await openReceivingWallet(deps.wallets, receiverProfile.id, input.currency));
-  return { receiver: receiverProfile, senderWallet: { id: senderWalletId }, receiverWallet: receiverWalletId };
+  const receiverWalletId = settled(receiverWallet) ?? (await openReceivingWallet(deps, receiverProfile.id, input.currency));
+  return { receiver: receiverProfile, senderWalletId, receiverWalletId };
 }
 
 function settled<T>(outcome: PromiseSettledResult<T>): T {
@@ -122,7 +123,7 @@ function settled<T>(outcome: PromiseSettledResult<T>): T {
 async function executePayment(
   deps: CreatePaymentDeps,
   input: CreatePaymentInput,
-  { receiver, senderWallet, receiverWallet }: { receiver: UserProfile; senderWallet: { id: string }; receiverWallet: string },
+  { receiver, senderWalletId, receiverWalletId }: Parties,
   span: Span,
 ): Promise<{ payment: PaymentRow; created: boolean }> {
   const now = new Date().toISOString();
@@ -130,8 +131,8 @@ async function executePayment(
     id: randomUUID(),
     sender_id: input.senderId,
     receiver_id: receiver.id,
-    sender_wallet_id: senderWallet.id,
-    receiver_wallet_id: receiverWallet,
+    sender_wallet_id: senderWalletId,
+    receiver_wallet_id: receiverWalletId,
     amount: input.amountMinor,
     currency: input.currency,
     note: input.note ?? null,
@@ -208,13 +209,13 @@ async function resolveReceiver(lookups: PartyLookups, input: CreatePaymentInput)
 }
 
 /** A wallet in the currency for a receiver who has none yet (opened once, whoever asks first). */
-async function openReceivingWallet(wallets: WalletClient, receiverId: string, currency: string): Promise<string> {
+async function openReceivingWallet(deps: Pick<CreatePaymentDeps, 'wallets' | 'lookups'>, receiverId: string, currency: string): Promise<string> {
   try {
-    return (await wallets.openWallet(receiverId, currency, `receive-wallet:${receiverId}:${currency}`)).id;
+    return (await deps.wallets.openWallet(receiverId, currency, `receive-wallet:${receiverId}:${currency}`)).id;
   } catch (err) {
     if ((err as PayMeshError).code !== 'WALLET_EXISTS') throw err;
-    const raced = (await wallets.listWallets(receiverId)).find((w) => w.currency === currency);
+    const raced = await deps.lookups.walletOf(receiverId, currency);
     if (!raced) throw alreadyExists('WALLET_EXISTS', `could not find ${receiverId}'s ${currency} wallet`);
-    return raced.id;
+    return raced;
   }
 }
