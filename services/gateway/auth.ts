@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import path from 'node:path';
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { notFound, unauthenticated } from '../../core/errors.ts';
 
 const ISSUER = 'paymesh';
@@ -18,8 +19,7 @@ const VERIFIED_TOKENS = 10_000;
 
 /**
  * Short-lived HS256 access tokens (jose). A token is verified once and its
- * caller remembered until the token expires (a bounded map, oldest first
- * out): a client sends the same token with every request, and checking its
+ * caller remembered until the token expires (lru-cache, bounded): a client sends the same token with every request, and checking its
  * signature each time was a WebCrypto call on the thread pool per request.
  * Only tokens that verified are remembered, so a forged one is checked, and
  * refused, every time.
@@ -27,7 +27,7 @@ const VERIFIED_TOKENS = 10_000;
 export class TokenIssuer {
   private readonly key: Uint8Array;
   private verifyKey: Promise<webcrypto.CryptoKey> | undefined;
-  private readonly verified = new Map<string, { caller: Caller; expiresAtMs: number }>();
+  private readonly verified = new LRUCache<string, Caller>({ max: VERIFIED_TOKENS });
   readonly ttlSeconds: number;
 
   constructor(secret: string, ttlSeconds: number) {
@@ -49,19 +49,18 @@ export class TokenIssuer {
 
   async verify(token: string): Promise<Caller> {
     const known = this.verified.get(token);
-    if (known && known.expiresAtMs > Date.now()) return known.caller;
+    if (known) return known;
     try {
       // Imported once: jose would otherwise import the raw secret for every verification.
       this.verifyKey ??= webcrypto.subtle.importKey('raw', this.key, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
       const { payload } = await jwtVerify(token, await this.verifyKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: ['HS256'] });
       if (typeof payload.sub !== 'string' || typeof payload.exp !== 'number') throw new Error('no subject or expiry');
       const caller: Caller = { userId: payload.sub, role: payload.role === 'operator' ? 'operator' : 'user' };
-      this.verified.delete(token);
-      if (this.verified.size >= VERIFIED_TOKENS) this.verified.delete(this.verified.keys().next().value!);
-      this.verified.set(token, { caller, expiresAtMs: payload.exp * 1000 });
+      // Remembered only until the token expires: past that, it is checked again, and refused.
+      const ttl = payload.exp * 1000 - Date.now();
+      if (ttl > 0) this.verified.set(token, caller, { ttl });
       return caller;
     } catch {
-      this.verified.delete(token);
       throw unauthenticated('INVALID_TOKEN', 'the access token is missing, invalid or expired');
     }
   }

@@ -1,5 +1,6 @@
 import type { UserClient, UserProfile } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
+import { LRUCache } from 'lru-cache';
 
 /**
  * What the accept path looks up about a payment's parties, kept in memory
@@ -15,15 +16,12 @@ import type { WalletClient } from '../../clients/wallet-client.ts';
 export class PartyLookups {
   private readonly users: UserClient;
   private readonly wallets: WalletClient;
-  private readonly found = new Map<string, { value: string | UserProfile; until: number }>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
+  private readonly found: LRUCache<string, string | UserProfile>;
 
   constructor(users: UserClient, wallets: WalletClient, options: { ttlMs?: number; maxEntries?: number } = {}) {
     this.users = users;
     this.wallets = wallets;
-    this.ttlMs = options.ttlMs ?? 10 * 60_000;
-    this.maxEntries = options.maxEntries ?? 20_000;
+    this.found = new LRUCache({ max: options.maxEntries ?? 20_000, ttl: options.ttlMs ?? 10 * 60_000 });
   }
 
   /** The user with this id; rejects as the user service does for an unknown one. */
@@ -42,16 +40,10 @@ export class PartyLookups {
   }
 
   private async remember<T extends string | UserProfile>(key: string, ask: () => Promise<T | undefined>): Promise<T | undefined> {
-    const now = Date.now();
     const hit = this.found.get(key);
-    if (hit && hit.until > now) return hit.value as T;
+    if (hit !== undefined) return hit as T;
     const value = await ask();
-    if (value !== undefined) {
-      this.found.delete(key);
-      // Maps keep insertion order: the first key is the one seen longest ago.
-      if (this.found.size >= this.maxEntries) this.found.delete(this.found.keys().next().value!);
-      this.found.set(key, { value, until: now + this.ttlMs });
-    }
+    if (value !== undefined) this.found.set(key, value);
     return value;
   }
 }
