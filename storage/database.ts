@@ -12,6 +12,8 @@ export interface Database<Schema> {
   readonly db: Kysely<Schema>;
   readonly config: DatabaseConfig;
   readonly dialect: 'sqlite' | 'postgres';
+  /** The node:sqlite database under `db` (its holder's DurabilityMode, its WalSync); absent on PostgreSQL. */
+  readonly sqlite?: NodeSqliteDatabase;
   close(): Promise<void>;
 }
 
@@ -39,9 +41,18 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Database<Schema>> {
   if (config.kind === 'sqlite') {
     if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
-    const raw = new NodeSqliteDatabase(config.file);
-    const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(raw) });
-    return { db, config, dialect: 'sqlite', close: () => db.destroy() };
+    const sqlite = new NodeSqliteDatabase(config.file);
+    const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(sqlite) });
+    return {
+      db,
+      config,
+      dialect: 'sqlite',
+      sqlite,
+      close: async () => {
+        await db.destroy();
+        await sqlite.walSync?.close();
+      },
+    };
   }
 
   if (!SCHEMA_NAME.test(config.schema)) throw new Error(`invalid PostgreSQL schema name '${config.schema}'`);

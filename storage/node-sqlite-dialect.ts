@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
   type SqliteStatement,
 } from 'kysely';
+import { WalSync } from './wal-sync.ts';
 
 /**
  * Kysely ships a SQLite dialect for better-sqlite3, a native addon that would
@@ -18,38 +19,56 @@ import {
  */
 export class NodeSqliteDatabase implements SqliteDatabase {
   readonly raw: DatabaseSync;
+  /**
+   * How commits on a file reach the disk (wal-sync.ts): they commit with
+   * synchronous=NORMAL and the driver answers a transaction that wrote only
+   * once this fdatasync of the WAL covers it. Absent for `:memory:`.
+   */
+  readonly walSync: WalSync | undefined;
   // Prepared statements are reused: Kysely compiles the same SQL text for the
   // same query shape, and preparing is a measurable share of a short query.
-  private readonly statements = new Map<string, StatementSync>();
+  private readonly statements = new Map<string, { stmt: StatementSync; reader: boolean; writes: boolean }>();
   private static readonly MAX_CACHED = 500;
+  /** Whether a statement that writes ran since the connection was last released. */
+  private wrote = false;
+  /** The current holder's DurabilityMode (set after acquiring, reset on release). */
+  holderMode: DurabilityMode = DURABLE;
 
-  constructor(file: string) {
+  /** `walSync`: tests pass one they control; by default one on the file's WAL. */
+  constructor(file: string, options: { walSync?: WalSync } = {}) {
     this.raw = new DatabaseSync(file);
     this.raw.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    // WAL lets readers run beside the writer; FULL makes every commit durable
-    // (an acknowledged transfer survives a crash or a power cut).
+    // WAL lets readers run beside the writer. An acknowledged transfer must
+    // survive a crash or a power cut: on a file, the WAL is fdatasynced after
+    // the commit, off the event loop (WalSync); in memory there is no disk.
     whileBusy(() => this.raw.exec('PRAGMA journal_mode = WAL'));
-    this.raw.exec('PRAGMA synchronous = FULL');
+    this.walSync = file === ':memory:' ? undefined : (options.walSync ?? new WalSync(file));
+    this.raw.exec(this.walSync ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL');
     this.raw.exec('PRAGMA foreign_keys = ON');
   }
 
   prepare(sql: string): SqliteStatement {
-    let stmt = this.statements.get(sql);
-    if (!stmt) {
-      stmt = this.raw.prepare(sql);
+    let cached = this.statements.get(sql);
+    if (!cached) {
+      const stmt = this.raw.prepare(sql);
       // int64 money must never pass through a JS number.
       stmt.setReadBigInts(true);
       if (this.statements.size >= NodeSqliteDatabase.MAX_CACHED) {
         const oldest = this.statements.keys().next().value;
         if (oldest !== undefined) this.statements.delete(oldest);
       }
-      this.statements.set(sql, stmt);
+      cached = { stmt, reader: stmt.columns().length > 0, writes: !READ_OR_CONTROL.test(sql) };
+      this.statements.set(sql, cached);
     }
-    const prepared = stmt;
+    const { stmt: prepared, reader, writes } = cached;
     return {
-      reader: prepared.columns().length > 0,
-      all: (params) => prepared.all(...toSqliteParams(params)),
+      reader,
+      all: (params) => {
+        if (writes) this.wrote = true;
+        return prepared.all(...toSqliteParams(params));
+      },
       run: (params) => {
+        if (writes) this.wrote = true;
         const result = prepared.run(...toSqliteParams(params));
         return { changes: result.changes, lastInsertRowid: result.lastInsertRowid };
       },
@@ -57,11 +76,52 @@ export class NodeSqliteDatabase implements SqliteDatabase {
     };
   }
 
+  /** What the holder letting go of the connection did and asked for; resets both for the next holder. */
+  release(): { wrote: boolean; mode: DurabilityMode } {
+    const released = { wrote: this.wrote, mode: this.holderMode };
+    this.wrote = false;
+    this.holderMode = DURABLE;
+    return released;
+  }
+
   close(): void {
     this.statements.clear();
     if (this.raw.isOpen) this.raw.close();
   }
 }
+
+/** Statements that never change the database's contents (an INSERT ... RETURNING is a reader that writes). */
+const READ_OR_CONTROL = /^\s*(select|pragma|begin|commit|end|rollback|savepoint|release|explain)\b/i;
+
+/**
+ * How the connection's current holder treats the disk; set by the holder
+ * after it acquired the connection (which is exclusive), cleared as it lets go.
+ */
+export interface DurabilityMode {
+  /** Whether its writes must be on disk before anything depends on them (counted by WalSync). */
+  readonly countWrites: boolean;
+  /** Whether letting go of the connection waits until every counted commit is on disk. */
+  readonly waitForDisk: boolean;
+}
+
+/** Every holder's mode unless it says otherwise: a transaction resolves once durable. */
+export const DURABLE: DurabilityMode = { countWrites: true, waitForDisk: true };
+
+/**
+ * Writes whose loss in a power cut is recovered from elsewhere
+ * (storage/transaction.ts): not counted, so they become durable with the next
+ * commit that is (the WAL is written in order). The holder still waits for
+ * commits others made that are not on disk yet before it lets go, so nothing
+ * it read leaves the process before it is durable.
+ */
+export const WRITES_NOT_COUNTED: DurabilityMode = { countWrites: false, waitForDisk: true };
+
+/**
+ * A holder that makes its own commits durable with the database's WalSync:
+ * the broker's group commit acknowledges each unit once its own fsync is
+ * done, while the next group already runs.
+ */
+export const SELF_MANAGED: DurabilityMode = { countWrites: false, waitForDisk: false };
 
 const BUSY_TIMEOUT_MS = 10_000;
 
@@ -102,10 +162,34 @@ function toSqliteParams(params: ReadonlyArray<unknown>): SqliteParam[] {
   });
 }
 
-/** Starts write transactions with BEGIN IMMEDIATE so two processes never deadlock upgrading a read lock. */
-class ImmediateSqliteDriver extends SqliteDriver {
+/**
+ * Starts write transactions with BEGIN IMMEDIATE so two processes never
+ * deadlock upgrading a read lock, and makes the WAL durable after a commit,
+ * not inside it: as the holder lets go of the connection, its commits are
+ * counted and it waits, with the connection already free for the next
+ * holder, until every counted commit is on disk. So a transaction resolves
+ * only once durable, and a read resolves only once what it could have read
+ * is durable (synchronous=FULL's promise to every reader).
+ */
+class DurableSqliteDriver extends SqliteDriver {
+  private readonly database: NodeSqliteDatabase;
+  constructor(database: NodeSqliteDatabase) {
+    super({ database });
+    this.database = database;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+
+  override async releaseConnection(): Promise<void> {
+    const walSync = this.database.walSync;
+    const { wrote, mode } = this.database.release();
+    if (wrote && walSync && mode.countWrites) walSync.committed();
+    await super.releaseConnection();
+    if (!mode.waitForDisk) return;
+    const onDisk = walSync?.durable();
+    if (onDisk) await onDisk;
   }
 }
 
@@ -129,7 +213,7 @@ export class NodeSqliteDialect extends SqliteDialect {
     this.database = database;
   }
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver({ database: this.database });
+    return new DurableSqliteDriver(this.database);
   }
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();

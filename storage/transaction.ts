@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { isRetryableTransactionError, type Database } from './database.ts';
+import { WRITES_NOT_COUNTED } from './node-sqlite-dialect.ts';
 
 /**
  * Runs `work` in one database transaction, retrying the whole unit when
@@ -23,14 +24,14 @@ export async function inTransaction<Schema, T>(
 
 /**
  * inTransaction for a transaction whose loss in a power cut is recovered
- * from elsewhere: its commit does not wait for the disk (SQLite
- * synchronous=NORMAL, PostgreSQL synchronous_commit=off), and becomes durable
- * with the next commit that does, which makes everything before it durable
- * too (the WAL is written in order). A caller must not let anything outside
- * the database depend on it until then.
+ * from elsewhere: its commit does not wait for the disk (on SQLite its
+ * writes are not counted by the WalSync, PostgreSQL synchronous_commit=off),
+ * and becomes durable with the next commit that does, which makes everything
+ * before it durable too (the WAL is written in order). A caller must not let
+ * anything outside the database depend on it until then.
  */
 export async function inTransactionWithoutWaitingForDisk<Schema, T>(
-  database: Pick<Database<Schema>, 'db' | 'dialect'>,
+  database: Pick<Database<Schema>, 'db' | 'dialect' | 'sqlite'>,
   work: (trx: Transaction<Schema>) => Promise<T>,
   attempts = 5,
 ): Promise<T> {
@@ -41,12 +42,8 @@ export async function inTransactionWithoutWaitingForDisk<Schema, T>(
     }, attempts);
   }
   return database.db.connection().execute(async (connection) => {
-    await sql`pragma synchronous = normal`.execute(connection);
-    try {
-      return await connection.transaction().execute(work);
-    } finally {
-      await sql`pragma synchronous = full`.execute(connection);
-    }
+    if (database.sqlite) database.sqlite.holderMode = WRITES_NOT_COUNTED;
+    return connection.transaction().execute(work);
   });
 }
 
@@ -89,14 +86,14 @@ export async function inBatchTransaction<Schema, I, T>(
 
 /**
  * Runs writes whose loss in a power cut is harmless without waiting for the
- * disk: their commits skip the fsync (SQLite synchronous=NORMAL, PostgreSQL
- * synchronous_commit=off) and become durable with the next commit that does
- * sync. For bookkeeping a crash may undo safely, such as an outbox relay's
+ * disk: their commits skip the fsync (on SQLite they are not counted by the
+ * WalSync, PostgreSQL synchronous_commit=off) and become durable with the next
+ * commit that does sync. For bookkeeping a crash may undo safely, such as an outbox relay's
  * lease and its "sent" marks (undone, a row is published again and the
  * consumers' inboxes drop the duplicate), never for the business state.
  * The work gets one connection (a transaction on PostgreSQL) to itself.
  */
-export async function withoutWaitingForDisk<Schema, T>(database: Pick<Database<Schema>, 'db' | 'dialect'>, work: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+export async function withoutWaitingForDisk<Schema, T>(database: Pick<Database<Schema>, 'db' | 'dialect' | 'sqlite'>, work: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
   if (database.dialect === 'postgres') {
     return database.db.transaction().execute(async (trx) => {
       await sql`set local synchronous_commit = off`.execute(trx);
@@ -104,11 +101,7 @@ export async function withoutWaitingForDisk<Schema, T>(database: Pick<Database<S
     });
   }
   return database.db.connection().execute(async (connection) => {
-    await sql`pragma synchronous = normal`.execute(connection);
-    try {
-      return await work(connection);
-    } finally {
-      await sql`pragma synchronous = full`.execute(connection);
-    }
+    if (database.sqlite) database.sqlite.holderMode = WRITES_NOT_COUNTED;
+    return work(connection);
   });
 }

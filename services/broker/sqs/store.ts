@@ -1,8 +1,9 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { SELF_MANAGED } from '../../../storage/node-sqlite-dialect.ts';
+import type { WalSync } from '../../../storage/wal-sync.ts';
 import type { BrokerDatabase } from '../database.ts';
-import { WalSync } from './wal-sync.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -52,7 +53,7 @@ const MAX_GROUP = 256;
 /**
  * Group commit. Every SQS read and write is a unit of work queued here; the
  * units that arrive while the previous transaction commits run together in
- * the next one, so one fsync (synchronous=FULL) acknowledges many requests.
+ * the next one, so one fsync of the WAL (storage/wal-sync.ts) acknowledges many requests.
  * A durable unit resolves only after its transaction is on disk, so an
  * acknowledged send is never lost; other units resolve once it committed.
  * Units run one after another, never interleaved, which is what makes
@@ -75,17 +76,16 @@ export class Store {
   onRollback: () => Promise<void> | void = () => {};
 
   private readonly clock: () => number;
-  /** SQLite on a file: commits are acknowledged after an fsync of the WAL off the event loop (wal-sync.ts). */
-  private readonly walSync: Pick<WalSync, 'sync' | 'close'> | undefined;
+  /** SQLite on a file: commits are acknowledged after an fsync of the WAL off the event loop (storage/wal-sync.ts). */
+  private readonly walSync: Pick<WalSync, 'sync'> | undefined;
   private readonly acknowledging = new Set<Promise<void>>();
 
-  /** `walSync`: how SQLite commits are made durable; tests pass one they control. */
-  constructor(database: BrokerDatabase, log: Logger, clock: () => number = Date.now, walSync?: Pick<WalSync, 'sync' | 'close'>) {
+  /** `walSync`: how SQLite commits are made durable (by default the database's); tests pass one they control. */
+  constructor(database: BrokerDatabase, log: Logger, clock: () => number = Date.now, walSync?: Pick<WalSync, 'sync'>) {
     this.database = database;
     this.log = log;
     this.clock = clock;
-    const file = database.sqliteFile;
-    this.walSync = database.sqlite && file && file !== ':memory:' ? (walSync ?? new WalSync(file)) : undefined;
+    this.walSync = database.sqlite?.walSync ? (walSync ?? database.sqlite.walSync) : undefined;
   }
 
   get dialect(): 'sqlite' | 'postgres' {
@@ -116,7 +116,6 @@ export class Store {
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(this.acknowledging);
-    await this.walSync?.close();
   }
 
   private schedule(): void {
@@ -166,14 +165,9 @@ export class Store {
     const hooks: Array<() => void> = [];
     const durable = group.some((unit) => unit.durable);
     const results = await this.database.db.connection().execute(async (connection) => {
-      const sql = this.sqlFor(connection);
-      // The WAL fsync follows the commit (WalSync); other users of the connection keep synchronous=FULL.
-      if (this.walSync) await sql.run('PRAGMA synchronous = NORMAL');
-      try {
-        return await this.transaction(sql, group, hooks, durable);
-      } finally {
-        if (this.walSync) await sql.run('PRAGMA synchronous = FULL');
-      }
+      // The group's fsync is this store's own (below), so that the next group runs meanwhile.
+      if (this.database.sqlite) this.database.sqlite.holderMode = SELF_MANAGED;
+      return this.transaction(this.sqlFor(connection), group, hooks, durable);
     });
     const runHooks = () => {
       for (const hook of hooks) {
@@ -229,7 +223,7 @@ export class Store {
   }
 
   private sqlFor(connection: Kysely<any>): Sql {
-    const raw = this.database.sqlite;
+    const raw = this.database.sqlite?.raw;
     if (raw) return this.sqliteSql(raw);
     return {
       all: async <T>(text: string, params: readonly unknown[] = []) =>

@@ -30,7 +30,7 @@ async function call(endpoint: string, init: { target?: string; contentType: stri
 
 test('an action named like an Object.prototype member is an unknown action on every protocol: a 400, never a 5xx or the broker\'s state', async (t) => {
   const b = await startTestBroker(t);
-  const file = b.broker.database.sqliteFile!;
+  const file = (b.broker.database.config as { file: string }).file;
   for (const name of PROTOTYPE_NAMES) {
     const sqsJson = await call(b.endpoint, { target: `AmazonSQS.${name}`, contentType: 'application/x-amz-json-1.0', body: '{}' });
     assert.equal(sqsJson.status, 400, `AmazonSQS.${name}: ${sqsJson.text}`);
