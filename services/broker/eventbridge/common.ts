@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { AwsError } from '../aws-error.ts';
 import type { QueueDelivery, QueueTransactions } from '../ports.ts';
+import { checkWildcardComplexity } from './pattern.ts';
 import type { RoutingTable } from './routing-table.ts';
 import type { EventBridgeSchema } from './schema.ts';
 
@@ -141,10 +142,10 @@ export function compact<T extends Record<string, unknown>>(object: T): Partial<T
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== null)) as Partial<T>;
 }
 
-/** A validated EventPattern parameter (max 4096 characters). */
+/** A validated EventPattern parameter (max 4096 characters, wildcards not too complex to match). */
 export function readPattern(deps: Deps, input: Input, field = 'EventPattern'): string | undefined {
   const text = readString(input, field, { max: 4096 });
-  if (text !== undefined) deps.pattern(text);
+  if (text !== undefined) checkWildcardComplexity(deps.pattern(text));
   return text;
 }
 

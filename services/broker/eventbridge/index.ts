@@ -5,16 +5,18 @@ import { createArchive, deleteArchive, describeArchive, listArchives, updateArch
 import { createEventBus, deleteEventBus, describeEventBus, listEventBuses } from './buses.ts';
 import type { Deps, Input } from './common.ts';
 import { DEFAULT_TIMING, DeliveryWorker, type DeliveryTiming } from './delivery.ts';
+import { NOT_SUPPORTED_ACTIONS, notSupported } from './not-supported.ts';
 import { parseEventPattern } from './pattern.ts';
+import { putPermission, removePermission } from './permissions.ts';
 import { RoutingTable } from './routing-table.ts';
 import { putEvents } from './put-events.ts';
 import { cancelReplay, describeReplay, listReplays, startReplay } from './replays.ts';
-import { deleteRule, describeRule, listRules, putRule, setRuleState, testEventPattern } from './rules.ts';
+import { deleteRule, describeRule, listRuleNamesByTarget, listRules, putRule, setRuleState, testEventPattern } from './rules.ts';
 import type { EventBridgeSchema } from './schema.ts';
 import { listTargetsByRule, putTargets, removeTargets } from './targets.ts';
 
 export { eventBridgeMigrations } from './migrations.ts';
-export { matchesPattern, parseEventPattern, validateEventPattern } from './pattern.ts';
+export { matchableEvent, matchesPattern, matchesPreparedEvent, parseEventPattern, validateEventPattern } from './pattern.ts';
 export type { EventEnvelope } from './put-events.ts';
 export type { MessageAttributes, QueueDeliveryOptions, DeliveryTiming } from './delivery.ts';
 
@@ -38,9 +40,12 @@ const ACTIONS = new Map<string, Action>(Object.entries({
   DescribeEventBus: describeEventBus,
   ListEventBuses: listEventBuses,
   DeleteEventBus: deleteEventBus,
+  PutPermission: putPermission,
+  RemovePermission: removePermission,
   PutRule: putRule,
   DescribeRule: describeRule,
   ListRules: listRules,
+  ListRuleNamesByTarget: listRuleNamesByTarget,
   DeleteRule: deleteRule,
   EnableRule: (deps, input) => setRuleState(deps, input, 'ENABLED'),
   DisableRule: (deps, input) => setRuleState(deps, input, 'DISABLED'),
@@ -58,6 +63,7 @@ const ACTIONS = new Map<string, Action>(Object.entries({
   DescribeReplay: describeReplay,
   ListReplays: listReplays,
   CancelReplay: cancelReplay,
+  ...Object.fromEntries(NOT_SUPPORTED_ACTIONS.map((action) => [action, notSupported(action)])),
 } satisfies Record<string, Action>));
 
 /** Actions that change what PutEvents routes where: the routing table is read again after each. */

@@ -107,7 +107,24 @@ const initial: Migration = {
   },
 };
 
+/**
+ * Each bus's resource policy (PutPermission, RemovePermission), the default
+ * bus's too, which has no eb_event_buses row: a table of its own rather than a
+ * column there. The policy is the JSON document DescribeEventBus returns.
+ */
+const busPolicies: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('eb_bus_policies')
+      .addColumn('bus_name', 'text', (c) => c.primaryKey())
+      .addColumn('policy', 'text', (c) => c.notNull())
+      .addColumn('modified_ms', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+};
+
 /** Applied by the broker with `migrateToLatest(db, eventBridgeMigrations, 'eventbridge')`. */
 export const eventBridgeMigrations: Record<string, Migration> = {
   '0001_eventbridge': initial,
+  '0002_bus_policies': busPolicies,
 };

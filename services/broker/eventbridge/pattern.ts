@@ -1,5 +1,7 @@
 import { AwsError } from '../aws-error.ts';
+import { expandDottedKeys, jsonShape, splitDottedKeys } from './dotted-keys.ts';
 import { cidrContains, parseCidr } from './ip.ts';
+import { MAX_WILDCARD_COMPLEXITY, wildcardComplexity } from './pattern-complexity.ts';
 
 /**
  * EventBridge event patterns: validation with AWS's error messages, and matching.
@@ -18,7 +20,11 @@ import { cidrContains, parseCidr } from './ip.ts';
  * - conditions apply to leaf values only: when the event value is an array, any element may match;
  *   arrays of objects are matched element by element, so two fields must come from the same element
  *   (event-ruler's "array-consistent" matching);
- * - every condition except `{ "exists": false }` needs the field to be present.
+ * - every condition except `{ "exists": false }` needs the field to be present;
+ * - a key with dots names the nested field it spells, in patterns and in events (dotted-keys.ts).
+ *
+ * A pattern whose wildcards are too costly to match is refused as AWS refuses
+ * it (pattern-complexity.ts).
  */
 
 const PREFIX = 'Event pattern is not valid. Reason: ';
@@ -49,7 +55,11 @@ function invalid(reason: string): AwsError {
   return new AwsError('InvalidEventPatternException', `${PREFIX}${reason}`);
 }
 
-/** Parses and validates an EventPattern string; throws InvalidEventPatternException as AWS does. */
+/**
+ * Parses and validates an EventPattern string; throws InvalidEventPatternException as AWS does.
+ * The pattern returned has its dotted keys split into nested objects, ready for matchesPreparedEvent.
+ * How costly its wildcards are is checkWildcardComplexity's business.
+ */
 export function parseEventPattern(text: string): JsonObject {
   let parsed: unknown;
   try {
@@ -58,7 +68,7 @@ export function parseEventPattern(text: string): JsonObject {
     throw invalid(`Filter is not valid JSON: ${(err as Error).message}`);
   }
   validateEventPattern(parsed);
-  return parsed as JsonObject;
+  return splitDottedKeys(parsed);
 }
 
 /** Throws InvalidEventPatternException (with AWS's reason text) unless `pattern` is a valid event pattern. */
@@ -113,6 +123,47 @@ function validateMatchExpression(expression: JsonObject): void {
   if (keys.length > 1) {
     throw invalid(name === 'numeric' || name === 'anything-but' ? 'Too many elements in numeric expression' : 'Only one key allowed in match expression');
   }
+}
+
+/**
+ * Throws InvalidEventPatternException, with AWS's text, when a valid pattern's
+ * wildcards are too costly to match (pattern-complexity.ts): scored per field
+ * path (dotted and nested keys joined alike, `$or` branches together), as
+ * event-ruler scores each field's machine, the worst field deciding. Checked
+ * where a pattern comes in (PutRule, TestEventPattern, archives), not when
+ * stored rules are read back, so a rule stored before the check stays routable.
+ */
+export function checkWildcardComplexity(pattern: Record<string, unknown>): void {
+  const byField = new Map<string, string[][]>();
+  collectWildcards(pattern as JsonObject, '', byField);
+  for (const operands of byField.values()) {
+    if (wildcardComplexity(operands, MAX_WILDCARD_COMPLEXITY + 1) > MAX_WILDCARD_COMPLEXITY) {
+      throw invalid('Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character');
+    }
+  }
+}
+
+function collectWildcards(object: JsonObject, path: string, byField: Map<string, string[][]>): void {
+  for (const [key, value] of Object.entries(object)) {
+    if (key === '$or') {
+      if (Array.isArray(value)) for (const branch of value) if (isObject(branch)) collectWildcards(branch, path, byField);
+      continue;
+    }
+    const field = path === '' ? key : `${path}.${key}`;
+    if (isObject(value)) collectWildcards(value, field, byField);
+    else if (Array.isArray(value)) for (const condition of value) if (isObject(condition)) addWildcards(condition, field, byField);
+  }
+}
+
+/** A condition's `wildcard` operand, or its `anything-but` `wildcard` operands (one or a list), as literal pieces. */
+function addWildcards(condition: JsonObject, field: string, byField: Map<string, string[][]>): void {
+  const but = condition['anything-but'];
+  const butWildcard = isObject(but) ? but.wildcard : undefined;
+  const operands = [condition.wildcard, ...(Array.isArray(butWildcard) ? butWildcard : [butWildcard])].filter((w): w is string => typeof w === 'string');
+  if (operands.length === 0) return;
+  let list = byField.get(field);
+  if (!list) byField.set(field, (list = []));
+  for (const operand of operands) list.push(compileWildcard(operand));
 }
 
 function validateOperator(name: string, value: Json): void {
@@ -321,16 +372,42 @@ function wildcard(pattern: string, value: string): boolean {
 const lower = (s: string) => s.toLowerCase();
 
 /**
- * Whether `event` matches `pattern`. The pattern should have passed
- * `validateEventPattern`; an invalid one never throws here, it just does not match.
+ * Whether `event` matches `pattern`, for any pattern that passed
+ * `validateEventPattern` and any event: dotted keys on either side are brought
+ * to the nested form first. An invalid pattern never throws here, it just does
+ * not match. PutEvents, which matches one event against many rules, prepares
+ * both sides once (parseEventPattern, matchableEvent) and calls
+ * matchesPreparedEvent instead.
  */
 export function matchesPattern(pattern: unknown, event: unknown): boolean {
   if (!isObject(pattern)) return false;
+  return matchesPreparedEvent(splitDottedKeys(pattern), matchableEvent(event));
+}
+
+/** `pattern` from parseEventPattern, `event` from matchableEvent: the hot path, with nothing to prepare. */
+export function matchesPreparedEvent(pattern: Record<string, unknown>, event: unknown): boolean {
   try {
-    return matchObject(pattern, event);
+    return matchObject(pattern as JsonObject, event);
   } catch {
     return false;
   }
+}
+
+/**
+ * Deeper than this, an event is matched as it is (its dotted keys left as
+ * they are) rather than expanded by a recursive copy. PutEvents refuses
+ * details nested deeper than AWS processes (put-events.ts), so its events
+ * never come near it.
+ */
+const MAX_EXPANDED_DEPTH = 2000;
+
+/**
+ * The event as patterns see it: the same object when no key has a dot (the
+ * usual case, nothing copied), else a copy with dotted keys expanded (dotted-keys.ts).
+ */
+export function matchableEvent<T>(event: T): T {
+  const { depth, dottedKeys } = jsonShape(event);
+  return dottedKeys && depth <= MAX_EXPANDED_DEPTH ? (expandDottedKeys(event) as T) : event;
 }
 
 function matchObject(pattern: JsonObject, event: unknown): boolean {

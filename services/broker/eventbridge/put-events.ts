@@ -4,8 +4,9 @@ import { AwsError } from '../aws-error.ts';
 import type { QueueMessageRequest } from '../ports.ts';
 import type { Sql } from '../sqs/store.ts';
 import { busNameFrom, readTimestamp, ruleArn, validation, type Deps, type Input } from './common.ts';
+import { expandDottedKeys, jsonShape } from './dotted-keys.ts';
 import { renderTargetInput } from './input-transform.ts';
-import { matchesPattern } from './pattern.ts';
+import { matchableEvent, matchesPreparedEvent } from './pattern.ts';
 import type { MessageAttributes } from './delivery.ts';
 import type { RuleRoute } from './routing-table.ts';
 import type { ArchiveEventRow, DeliveryRow, EventBridgeSchema } from './schema.ts';
@@ -26,8 +27,15 @@ export interface EventEnvelope {
   'replay-name'?: string;
 }
 
-/** An event entry may be at most 256 KB, counted as AWS's "Calculating PutEvents entry size" describes. */
-export const MAX_ENTRY_BYTES = 256 * 1024;
+/**
+ * The entries of one PutEvents request may total 256 KB, each counted as
+ * AWS's "Calculating PutEvents event entry size" describes
+ * (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-putevent-size.html).
+ * Over it, AWS refuses the whole request (one oversized entry included).
+ */
+export const MAX_REQUEST_BYTES = 256 * 1024;
+/** "PutEvents will only process nested JSON up to 1100 levels deep" (API reference, PutEvents). */
+export const MAX_DETAIL_DEPTH = 1100;
 const MAX_ENTRIES = 10;
 const INSERT_CHUNK = 200;
 
@@ -37,6 +45,8 @@ interface PreparedEntry {
   index: number;
   bus: string;
   envelope: EventEnvelope;
+  /** The envelope as patterns see it: itself unless its detail has dotted keys (dotted-keys.ts). */
+  matchable: EventEnvelope;
 }
 
 /** Event times have whole seconds, as AWS's do. */
@@ -45,6 +55,18 @@ export function eventTime(ms: number): string {
 }
 
 const utf8 = (s: string) => Buffer.byteLength(s, 'utf8');
+
+/** Time counts 14 bytes when given; Source, DetailType, Detail and each of Resources their UTF-8 bytes. */
+function entrySize(raw: unknown): number {
+  if (typeof raw !== 'object' || raw === null) return 0;
+  const entry = raw as Record<string, unknown>;
+  let size = entry.Time !== undefined && entry.Time !== null ? 14 : 0;
+  if (typeof entry.Source === 'string') size += utf8(entry.Source);
+  if (typeof entry.DetailType === 'string') size += utf8(entry.DetailType);
+  if (typeof entry.Detail === 'string') size += utf8(entry.Detail);
+  if (Array.isArray(entry.Resources)) for (const r of entry.Resources) if (typeof r === 'string') size += utf8(r);
+  return size;
+}
 
 function entryFailure(code: string, message: string): { ErrorCode: string; ErrorMessage: string } {
   return { ErrorCode: code, ErrorMessage: message };
@@ -78,6 +100,16 @@ function prepare(deps: Deps, raw: unknown, index: number, now: number): Prepared
     return entryFailure('MalformedDetail', 'Detail is malformed.');
   }
   if (typeof detail !== 'object' || detail === null || Array.isArray(detail)) return entryFailure('MalformedDetail', 'Detail is malformed.');
+  // Only a detail longer than two characters a level can nest that deep, and only one with a dot (or an
+  // escape, which may spell one) can have a dotted key: most details skip the walk.
+  let matchDetail = detail;
+  if (detailText.length > 2 * MAX_DETAIL_DEPTH || detailText.includes('.') || detailText.includes('\\u')) {
+    const shape = jsonShape(detail);
+    if (shape.depth > MAX_DETAIL_DEPTH) {
+      return entryFailure('MalformedDetail', `Detail is malformed. Reason: it nests deeper than ${MAX_DETAIL_DEPTH} levels, the most PutEvents processes.`);
+    }
+    if (shape.dottedKeys) matchDetail = expandDottedKeys(detail) as object;
+  }
   if (resources !== undefined && resources !== null && (!Array.isArray(resources) || resources.some((r) => typeof r !== 'string'))) {
     return entryFailure('InvalidArgument', 'Parameter Resources is not valid. Reason: Resources must be a list of strings.');
   }
@@ -89,31 +121,19 @@ function prepare(deps: Deps, raw: unknown, index: number, now: number): Prepared
   } catch (err) {
     return entryFailure('InvalidArgument', (err as Error).message);
   }
-  const resourceList = (resources as string[] | undefined) ?? [];
-  const size =
-    (entry.Time !== undefined && entry.Time !== null ? 14 : 0) +
-    utf8(source) +
-    utf8(detailType) +
-    utf8(detailText) +
-    resourceList.reduce((sum, r) => sum + utf8(r), 0);
-  if (size > MAX_ENTRY_BYTES) {
-    return entryFailure('InvalidArgument', `Parameter Entries is not valid. Reason: the entry is ${size} bytes; the maximum is ${MAX_ENTRY_BYTES}.`);
-  }
-  return {
-    index,
-    bus,
-    envelope: {
-      version: '0',
-      id: randomUUID(),
-      'detail-type': detailType,
-      source,
-      account: deps.accountId,
-      time: eventTime(timeMs),
-      region: deps.region,
-      resources: resourceList,
-      detail: detail as Record<string, unknown>,
-    },
+  const envelope: EventEnvelope = {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': detailType,
+    source,
+    account: deps.accountId,
+    time: eventTime(timeMs),
+    region: deps.region,
+    resources: (resources as string[] | undefined) ?? [],
+    detail: detail as Record<string, unknown>,
   };
+  const matchable = matchDetail === detail ? envelope : { ...envelope, detail: matchDetail as Record<string, unknown> };
+  return { index, bus, envelope, matchable };
 }
 
 /** A message for one rule target, with what a delivery row needs should the queue refuse it. */
@@ -146,6 +166,9 @@ export async function putEvents(deps: Deps, input: Input) {
   if (entries.length > MAX_ENTRIES) {
     throw validation(`1 validation error detected: Value '[...]' at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`);
   }
+  let size = 0;
+  for (const raw of entries) size += entrySize(raw);
+  if (size > MAX_REQUEST_BYTES) throw validation('Total size of the entries in the request is over the limit.');
   const now = deps.now();
   const prepared = entries.map((raw, index) => prepare(deps, raw, index, now));
   const results: EntryResult[] = prepared.map((p) => ('envelope' in p ? { EventId: p.envelope.id } : p));
@@ -162,11 +185,11 @@ export async function putEvents(deps: Deps, input: Input) {
       results[p.index] = entryFailure('ResourceNotFoundException', `Event bus ${p.bus} does not exist.`);
       continue;
     }
-    const { envelope } = p;
+    const { envelope, matchable } = p;
     const eventJson = JSON.stringify(envelope);
-    routeToTargets(deps, p.bus, bus.rules, envelope, eventJson, { now, ingestionTime }, { messages, parked });
+    routeToTargets(deps, p.bus, bus.rules, envelope, matchable, eventJson, { now, ingestionTime }, { messages, parked });
     for (const archive of bus.archives) {
-      if (archive.pattern && !matchesPattern(archive.pattern, envelope)) continue;
+      if (archive.pattern && !matchesPreparedEvent(archive.pattern, matchable)) continue;
       archived.push({ archive_name: archive.name, event_id: envelope.id, event_time_ms: Date.parse(envelope.time), archived_ms: now, size_bytes: utf8(eventJson), envelope: eventJson });
     }
   }
@@ -202,12 +225,14 @@ export async function putEvents(deps: Deps, input: Input) {
  * One event's messages for the targets of the rules it matches (of `onlyRuleArns`
  * when given), each target's input rendered; a target whose input cannot be
  * rendered gets a dead-letter delivery row instead (or nothing: `untransformable`).
+ * Rules match `matchable` (the envelope as patterns see it); targets get `envelope`.
  */
 function routeToTargets(
   deps: Deps,
   bus: string,
   rules: RuleRoute[],
   envelope: EventEnvelope,
+  matchable: EventEnvelope,
   eventJson: string,
   at: { now: number; ingestionTime: string },
   into: { messages: TargetMessage[]; parked: DeliveryRow[] },
@@ -216,7 +241,7 @@ function routeToTargets(
   for (const rule of rules) {
     const arn = ruleArn(deps, bus, rule.name);
     if (onlyRuleArns && !onlyRuleArns.has(arn)) continue;
-    if (!matchesPattern(rule.pattern, envelope)) continue;
+    if (!matchesPreparedEvent(rule.pattern, matchable)) continue;
     for (const target of rule.targets) {
       const m: TargetMessage = { event: envelope, eventJson, bus, ruleArn: arn, target, request: { queueArn: target.Arn, body: eventJson } };
       try {
@@ -319,7 +344,7 @@ export async function routeReplayedEvents(
   const rules = (await deps.routes.current()).get(bus)?.rules ?? [];
   const routed = { messages: [] as TargetMessage[], parked: [] as DeliveryRow[] };
   const at = { now, ingestionTime: new Date(now).toISOString() };
-  for (const envelope of events) routeToTargets(deps, bus, rules, envelope, JSON.stringify(envelope), at, routed, onlyRuleArns);
+  for (const envelope of events) routeToTargets(deps, bus, rules, envelope, matchableEvent(envelope), JSON.stringify(envelope), at, routed, onlyRuleArns);
   // Every delivery goes through the worker; seq keeps the order the events were replayed in.
   const deliveries = [...routed.messages.map((m) => deliveryRow(m, now, 0)), ...routed.parked].map((row, seq) => ({ ...row, seq }));
   for (let i = 0; i < deliveries.length; i += INSERT_CHUNK) {

@@ -121,6 +121,24 @@ export async function listRules(deps: Deps, input: Input) {
   });
 }
 
+/**
+ * The names of the bus's rules that have a target with this ARN, in name
+ * order, paged like ListRules (API reference, ListRuleNamesByTarget).
+ */
+export async function listRuleNamesByTarget(deps: Deps, input: Input) {
+  const targetArn = requireString(input, 'TargetArn', { min: 1, max: 1600 });
+  const bus = busNameFrom(input.EventBusName);
+  const { after, limit } = page(input);
+  await requireBus(deps.db, bus);
+  let query = deps.db.selectFrom('eb_targets').select('rule_name').distinct().where('bus_name', '=', bus).where('arn', '=', targetArn);
+  if (after !== undefined) query = query.where('rule_name', '>', after);
+  const rows = await query.orderBy('rule_name').limit(limit + 1).execute();
+  return compact({
+    RuleNames: rows.slice(0, limit).map((row) => row.rule_name),
+    NextToken: nextToken(rows, limit, (row) => row.rule_name),
+  });
+}
+
 /** Deleting a rule that still has targets fails, as on AWS; deleting one that does not exist succeeds. */
 export async function deleteRule(deps: Deps, input: Input) {
   const name = requireString(input, 'Name', { min: 1, max: 64, pattern: RULE_NAME });

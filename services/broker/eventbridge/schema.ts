@@ -11,6 +11,7 @@ export interface EventBridgeSchema {
   eb_archives: ArchiveRow;
   eb_archive_events: ArchiveEventRow;
   eb_replays: ReplayRow;
+  eb_bus_policies: BusPolicyRow;
 }
 
 /** Custom buses only: the `default` bus always exists and has no row. */
@@ -18,6 +19,13 @@ export interface EventBusRow {
   name: string;
   description: string | null;
   created_ms: bigint | number;
+  modified_ms: bigint | number;
+}
+
+/** A bus's resource policy (the default bus's too), as the JSON document DescribeEventBus returns. */
+export interface BusPolicyRow {
+  bus_name: string;
+  policy: string;
   modified_ms: bigint | number;
 }
 
