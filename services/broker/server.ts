@@ -5,11 +5,24 @@ import type { Logger } from 'pino';
 import { counter, registry } from '../../observability/metrics.ts';
 import { AwsError } from './aws-error.ts';
 import type { ActionHandler } from './ports.ts';
-import { parseQueryRequest, renderQueryError, renderQueryResult } from './protocols/sqs-query.ts';
+import {
+  acceptsJson,
+  parseQueryRequest,
+  refusedOnQueueUrl,
+  renderQueryError,
+  renderQueryJsonError,
+  renderQueryJsonResult,
+  renderQueryResult,
+  UNKNOWN_OPERATION_BODY,
+} from './protocols/sqs-query.ts';
 import { jsonShapeOf, type RequestContext, type Sqs } from './sqs/index.ts';
 
-/** Larger than any valid request (ten 256 KiB messages, base64 attributes, protocol overhead). */
-const MAX_BODY_BYTES = 8 * 1024 * 1024;
+/**
+ * Larger than any request worth answering: ten entries of SQS's 1 MiB message size, form-encoded
+ * (up to three bytes per byte). A batch over SQS's 1 MiB total is read and answered
+ * BatchRequestTooLong, as SQS answers it, rather than cut off.
+ */
+const MAX_BODY_BYTES = 32 * 1024 * 1024;
 
 export interface BrokerServerOptions {
   host: string;
@@ -114,14 +127,22 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     if (body.length > 0) for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
     const { action, input } = parseQueryRequest(params);
     if (action) countRequest(action);
+    if (!action && req.method === 'GET') return send(res, 404, 'text/xml', UNKNOWN_OPERATION_BODY, requestId);
+    // SQS renders a GET's answer as JSON when asked to (Accept: application/json).
+    const json = req.method === 'GET' && acceptsJson(header(req, 'accept'));
     try {
       if (!action) throw new AwsError('MissingAction', 'The request must contain the parameter Action.');
-      if (input.QueueUrl === undefined && /^\/\d{12}\/[^/]+\/?$/.test(url.pathname)) input.QueueUrl = `${context.baseUrl}${url.pathname}`;
+      if (/^\/\d{12}\/[^/]+\/?$/.test(url.pathname)) {
+        if (refusedOnQueueUrl(action)) throw new AwsError('InvalidAction', `The action ${action} is not valid for this endpoint.`);
+        if (input.QueueUrl === undefined) input.QueueUrl = `${context.baseUrl}${url.pathname}`;
+      }
       const ctx = action === 'ReceiveMessage' ? withAbort(context, req, res) : context;
       const result = (await sqs.handle(action, input, ctx)) as Record<string, unknown>;
+      if (json) return send(res, 200, 'application/json', renderQueryJsonResult(action, result, requestId), requestId);
       return send(res, 200, 'text/xml', renderQueryResult(action, result, requestId), requestId);
     } catch (err) {
       const error = asAwsError(err, log);
+      if (json) return send(res, error.status, 'application/json', renderQueryJsonError(error, requestId), requestId);
       return send(res, error.status, 'text/xml', renderQueryError(error, requestId), requestId);
     }
   }
@@ -170,7 +191,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
 function requestContext(req: IncomingMessage, fallbackBase: string): RequestContext {
   const host = header(req, 'host');
   const credential = /Credential=([^/,\s]+)\//.exec(header(req, 'authorization') ?? '');
-  return { baseUrl: host ? `http://${host}` : fallbackBase, callerId: credential?.[1] };
+  return { baseUrl: host ? `http://${host}` : fallbackBase, callerId: credential?.[1], traceHeader: header(req, 'x-amzn-trace-id') };
 }
 
 /** A long poll stops waiting when its client goes away (e.g. a consumer stopping with abort). */

@@ -75,7 +75,8 @@ function toJson(node: Tree): Record<string, unknown> {
     const list = Object.hasOwn(LISTS, key) ? LISTS[key] : undefined;
     const map = Object.hasOwn(MAPS, key) ? MAPS[key] : undefined;
     if (list) {
-      out[list] = indexed(value).map((item) => (typeof item === 'string' ? item : toJson(item)));
+      // `MessageAttributeName=` (no index, no value) is how the SDKs send an empty list: an empty list, not [''].
+      out[list] = value === '' ? [] : indexed(value).map((item) => (typeof item === 'string' ? item : toJson(item)));
     } else if (map) {
       const entries = Object.create(null) as Record<string, unknown>;
       for (const item of indexed(value)) {
@@ -190,12 +191,74 @@ export function renderQueryResult(action: string, result: Record<string, unknown
   return `<?xml version="1.0"?>${builder.build({ [`${action}Response`]: response })}`;
 }
 
+/**
+ * The message as the query protocol words it: SQS says "...does not exist for this wsdl version."
+ * to query-protocol callers where the JSON protocol says "...does not exist." (recorded against SQS).
+ */
+function queryMessageOf(error: AwsError): string {
+  return error.code === 'AWS.SimpleQueueService.NonExistentQueue' ? 'The specified queue does not exist for this wsdl version.' : error.message;
+}
+
 export function renderQueryError(error: AwsError, requestId: string): string {
   return `<?xml version="1.0"?>${builder.build({
     ErrorResponse: {
       '@_xmlns': SQS_XMLNS,
-      Error: { Type: error.fault, Code: error.code, Message: error.message, Detail: '' },
+      Error: { Type: error.fault, Code: error.code, Message: queryMessageOf(error), Detail: '' },
       RequestId: requestId,
     },
   })}`;
+}
+
+// ---- Queue URLs as endpoints, GET requests, JSON answers ----------------------
+
+/** What SQS answers (404) to a GET with no Action, whatever it accepts (recorded against SQS). */
+export const UNKNOWN_OPERATION_BODY = '<UnknownOperationException/>';
+
+/**
+ * Actions a queue URL is not an endpoint for: SQS answers InvalidAction "The action CreateQueue is
+ * not valid for this endpoint." to them sent to a queue URL (recorded against SQS with GET).
+ */
+const NOT_ON_QUEUE_URLS = new Set(['CreateQueue', 'ListQueues']);
+
+export function refusedOnQueueUrl(action: string): boolean {
+  return NOT_ON_QUEUE_URLS.has(action);
+}
+
+/** Whether a GET asks for the query protocol's JSON rendering (Accept: application/json). */
+export function acceptsJson(accept: string | undefined): boolean {
+  return accept !== undefined && /\bapplication\/json\b/i.test(accept);
+}
+
+/** Result members the JSON rendering names differently from the JSON protocol (recorded: ReceiveMessage's `messages`). */
+const JSON_MEMBER: Record<string, string> = { Messages: 'messages' };
+
+/** Maps become lists of entries, as in the XML: `Attributes: [{ Name, Value }]`. */
+function toQueryJson(value: unknown, key?: string): unknown {
+  if (Array.isArray(value)) return value.map((item) => toQueryJson(item));
+  if (typeof value !== 'object' || value === null) return value;
+  const object = value as Record<string, unknown>;
+  if (key === 'Attributes' || key === 'MessageAttributes') return Object.entries(object).map(([Name, v]) => ({ Name, Value: v }));
+  if (key === 'Tags') return Object.entries(object).map(([Key, v]) => ({ Key, Value: v }));
+  const out: Record<string, unknown> = {};
+  for (const [member, v] of Object.entries(object)) {
+    if (v === undefined || v === null) continue;
+    out[JSON_MEMBER[member] ?? member] = toQueryJson(v, member);
+  }
+  return out;
+}
+
+/**
+ * A query-protocol result for a GET with Accept: application/json, in the shape SQS gives it:
+ * `{"<Action>Response": {"<Action>Result": {...}, "ResponseMetadata": {"RequestId": ...}}}`
+ * (recorded against SQS: GetQueueAttributesResult.Attributes[{Name, Value}], ReceiveMessageResult.messages[]).
+ */
+export function renderQueryJsonResult(action: string, result: Record<string, unknown>, requestId: string): string {
+  return JSON.stringify({
+    [`${action}Response`]: { [`${action}Result`]: toQueryJson(result ?? {}), ResponseMetadata: { RequestId: requestId } },
+  });
+}
+
+/** A query-protocol error for a GET with Accept: application/json: `{"Error": {"Code", "Message", ...}}`. */
+export function renderQueryJsonError(error: AwsError, requestId: string): string {
+  return JSON.stringify({ Error: { Type: error.fault, Code: error.code, Message: queryMessageOf(error) }, RequestId: requestId });
 }

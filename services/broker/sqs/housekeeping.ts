@@ -34,8 +34,9 @@ async function expireMessages(tx: Tx, deps: SqsDeps): Promise<number> {
 
 /**
  * The SQS half's background work: retention expiry, the end of FIFO
- * deduplication windows, the 60 s memory of deleted queue names, and message
- * move tasks. Each round is one unit of work in the store.
+ * deduplication and receive-attempt windows, the 60 s memory of deleted
+ * queue names, and message move tasks. Each round is one unit of work in the
+ * store.
  */
 export class Housekeeping {
   private readonly deps: SqsDeps;
@@ -84,6 +85,7 @@ export class Housekeeping {
         const expired = await expireMessages(tx, this.deps);
         if (expired > 0) this.deps.log.info({ expired }, 'deleted messages past their retention period');
         await tx.sql.run('DELETE FROM sqs_deduplication WHERE expires_ms <= ?', [tx.now]);
+        await tx.sql.run('DELETE FROM sqs_receive_attempts WHERE expires_ms <= ?', [tx.now]);
         await tx.sql.run('DELETE FROM sqs_deleted_queues WHERE deleted_ms <= ?', [tx.now - DELETED_QUEUE_MEMORY_MS]);
         return advanceMoveTasks(tx, this.deps);
         // Undone by a crash, a round only leaves messages where they were (expired ones, or a move's in its DLQ): run again later.

@@ -70,19 +70,30 @@ async function deleteMany(tx: Tx, deps: SqsDeps, queue: Queue, items: Named[]): 
   return results;
 }
 
+const notAvailable = (handle: string) =>
+  badParameter('ReceiptHandle', handle, 'Message does not exist or is not available for visibility timeout change.');
+
 /**
- * Changes the visibility timeout of the message a receipt handle names, if it
- * is still in flight under that receipt. The total since its receive may not
- * pass 12 hours.
+ * Changes the visibility timeout of the message a receipt handle names, from
+ * now. On a standard queue, as AWS does, any receipt handle of a message still
+ * in the queue changes it: the latest one after its visibility timeout ran
+ * out (the message is hidden again for the new timeout), and an earlier one
+ * too (visibility 0 with an old handle makes the message visible at once). A
+ * FIFO queue keeps its receipt strict, as its deletes do: only the latest
+ * handle, and only while the message is in flight. A deleted message is
+ * InvalidParameterValue. The total since the last receive may not pass 12
+ * hours.
  */
 async function changeOne(tx: Tx, deps: SqsDeps, queue: Queue, handle: string, receipt: Receipt, seconds: number): Promise<AwsError | undefined> {
   const [row] = await tx.sql.all<InFlightRow>(FIND, [receipt.rowId, queue.id]);
-  if (!row || Number(row.receive_count) !== receipt.receiveCount) {
-    return badParameter('ReceiptHandle', handle, 'Message does not exist or is not available for visibility timeout change.');
-  }
-  const visibleAt = Number(row.visible_at);
-  if (visibleAt <= tx.now || visibleAt === BLOCKED) {
-    return new AwsError('AWS.SimpleQueueService.MessageNotInflight', 'Message does not exist or is not available for visibility timeout change.');
+  // A handle from a later receive than the message has had is not one this broker issued for it.
+  if (!row || receipt.receiveCount > Number(row.receive_count)) return notAvailable(handle);
+  if (queue.fifo) {
+    if (receipt.receiveCount !== Number(row.receive_count)) return notAvailable(handle);
+    const visibleAt = Number(row.visible_at);
+    if (visibleAt <= tx.now || visibleAt === BLOCKED) {
+      return new AwsError('AWS.SimpleQueueService.MessageNotInflight', 'Message does not exist or is not available for visibility timeout change.');
+    }
   }
   const newVisibleAt = tx.now + seconds * 1000;
   if (row.last_receive_ms !== null && newVisibleAt - Number(row.last_receive_ms) > MAX_VISIBILITY_SECONDS * 1000) {

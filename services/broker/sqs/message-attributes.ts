@@ -11,7 +11,13 @@ export interface AttributeValue {
 export type MessageAttributes = Record<string, AttributeValue>;
 
 const MAX_ATTRIBUTES = 10;
-const NAME = /^[A-Za-z0-9_\-.]{1,256}$/;
+/**
+ * A message attribute name: "alphanumeric characters", underscore, hyphen and period, up to 256
+ * characters (SQS developer guide, "Message attribute components"). Alphanumeric is Unicode's
+ * letters and decimal digits, not only ASCII: SQS accepts `attr.1øßä` and refuses `§`, `!` or `?`
+ * (recorded against SQS).
+ */
+const NAME = /^[\p{L}\p{Nd}_\-.]{1,256}$/u;
 const TYPE = /^(String|Number|Binary)(\.[^\s]{1,255})?$/;
 
 /** SQS's allowed characters in a body or string attribute (XML 1.0's Char production). */
@@ -47,7 +53,7 @@ export function readMessageAttributes(raw: unknown): MessageAttributes | undefin
   const out: MessageAttributes = {};
   for (const [name, value] of entries) {
     if (!NAME.test(name) || name.startsWith('.') || name.endsWith('.') || name.includes('..')) {
-      throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid. The attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters, must not start or end with a period, must not have consecutive periods, and can be up to 256 characters long.`);
+      throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid. The attribute name can contain alphanumeric characters, underscore (_), hyphen (-), and period (.) characters, must not start or end with a period, must not have consecutive periods, and can be up to 256 characters long.`);
     }
     if (/^(aws\.|amazon\.)/i.test(name)) {
       throw invalidParameterValue(`Message (user) attribute name '${name}' is invalid. The attribute name cannot start with the reserved prefix 'AWS.' or 'Amazon.'.`);

@@ -98,7 +98,28 @@ const initial: Migration = {
   },
 };
 
+/**
+ * FIFO receives made with a ReceiveRequestAttemptId, for 5 minutes: a retry
+ * with the same id gets the same messages and receipt handles (receive.ts).
+ */
+const receiveAttempts: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('sqs_receive_attempts')
+      .addColumn('queue_id', 'bigint', (c) => c.notNull())
+      .addColumn('attempt_id', 'text', (c) => c.notNull())
+      /** The messages handed out, in order, as JSON [row id, receive count, visible_at] triples. */
+      .addColumn('messages', 'text', (c) => c.notNull())
+      .addColumn('expires_ms', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('sqs_receive_attempts_pk', ['queue_id', 'attempt_id'])
+      .execute();
+    // Housekeeping drops attempts past their window.
+    await db.schema.createIndex('sqs_receive_attempts_expiry').on('sqs_receive_attempts').column('expires_ms').execute();
+  },
+};
+
 /** Applied by the broker with `migrateToLatest(db, sqsMigrations, 'sqs')`. */
 export const sqsMigrations: Record<string, Migration> = {
   '0001_sqs': initial,
+  '0002_sqs_receive_attempts': receiveAttempts,
 };

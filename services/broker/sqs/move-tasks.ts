@@ -51,7 +51,8 @@ export async function startMessageMoveTask(deps: SqsDeps, input: Input) {
   return run(deps, async (tx) => {
     const [active] = await tx.sql.all("SELECT task_handle FROM sqs_move_tasks WHERE source_arn = ? AND status = 'RUNNING'", [sourceArn]);
     if (active) {
-      return unsupportedOperation('There is already a task running. Only one active task is allowed for a source queue arn at a given time.');
+      // InvalidParameterValue, as SQS answers (recorded against SQS), though the API reference lists no error for it.
+      return invalidParameterValue('There is already a task running. Only one active task is allowed for a source queue arn at a given time.');
     }
     const [stats] = await tx.sql.all<{ n: number | bigint | string; last: number | bigint | null }>(
       'SELECT COUNT(*) AS n, MAX(id) AS last FROM sqs_messages WHERE queue_id = ?',
@@ -90,8 +91,27 @@ export async function listMessageMoveTasks(deps: SqsDeps, input: Input) {
   };
 }
 
+/**
+ * The source queue ARN a task handle names. A handle is base64 of `{"taskId", "sourceArn"}` (as
+ * SQS's are); one that is not is InvalidParameterValue, as SQS answers (recorded against SQS).
+ */
+function sourceArnOfHandle(handle: string): string {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(Buffer.from(handle, 'base64').toString('utf8'));
+  } catch {
+    doc = undefined;
+  }
+  const { taskId, sourceArn } = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
+  if (typeof taskId !== 'string' || typeof sourceArn !== 'string') throw invalidParameterValue('Value for parameter TaskHandle is invalid.');
+  return sourceArn;
+}
+
 export async function cancelMessageMoveTask(deps: SqsDeps, input: Input) {
   const handle = requiredString(input, 'TaskHandle');
+  if (!deps.registry.getByArn(sourceArnOfHandle(handle))) {
+    throw resourceNotFound('The resource that you specified for the SourceArn parameter doesn\'t exist.');
+  }
   return run(deps, async (tx) => {
     const [task] = await tx.sql.all<TaskRow>('SELECT * FROM sqs_move_tasks WHERE task_handle = ?', [handle]);
     if (!task) return resourceNotFound('Task does not exist.');

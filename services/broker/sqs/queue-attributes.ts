@@ -1,10 +1,16 @@
 import { AwsError } from '../aws-error.ts';
 import { badParameter, invalidAttributeName, invalidAttributeValue } from './errors.ts';
 
+/**
+ * SQS's largest message: 1 MiB since August 2025 (CreateQueue API reference,
+ * MaximumMessageSize: "1,024 bytes (1 KiB) to 1,048,576 bytes (1 MiB). Default: 1,048,576").
+ */
+export const MAX_MESSAGE_BYTES = 1_048_576;
+
 /** AWS's limits for the numeric queue attributes. */
 const INTEGER_RANGES: Record<string, [number, number]> = {
   DelaySeconds: [0, 900],
-  MaximumMessageSize: [1024, 262_144],
+  MaximumMessageSize: [1024, MAX_MESSAGE_BYTES],
   MessageRetentionPeriod: [60, 1_209_600],
   ReceiveMessageWaitTimeSeconds: [0, 20],
   VisibilityTimeout: [0, 43_200],
@@ -13,7 +19,7 @@ const INTEGER_RANGES: Record<string, [number, number]> = {
 
 const STANDARD_DEFAULTS: Record<string, string> = {
   DelaySeconds: '0',
-  MaximumMessageSize: '262144',
+  MaximumMessageSize: String(MAX_MESSAGE_BYTES),
   MessageRetentionPeriod: '345600',
   ReceiveMessageWaitTimeSeconds: '0',
   VisibilityTimeout: '30',
@@ -147,8 +153,17 @@ function normaliseRedriveAllowPolicy(value: string): string {
  */
 export function normaliseAttribute(name: string, value: string, fifo: boolean, creating: boolean): string {
   if (!SETTABLE.has(name)) throw invalidAttributeName(name);
-  if (FIFO_ONLY.has(name) && !fifo && !(creating && name === 'FifoQueue')) throw invalidAttributeName(name);
-  if (name === 'FifoQueue' && !creating) throw new AwsError('InvalidAttributeName', 'Unknown Attribute FifoQueue. The queue type cannot be changed after creation.');
+  // A standard queue has no FIFO attributes, not even FifoQueue=false (AWS answers exactly this, recorded).
+  if (FIFO_ONLY.has(name) && !fifo) {
+    if (name === 'DeduplicationScope' || name === 'FifoThroughputLimit') {
+      throw new AwsError('InvalidAttributeName', `You can specify the ${name} only when FifoQueue is set to true.`);
+    }
+    throw invalidAttributeName(name);
+  }
+  // A FIFO queue may repeat FifoQueue=true; it cannot become standard.
+  if (name === 'FifoQueue' && !creating && value.toLowerCase() !== 'true') {
+    throw invalidAttributeValue(name, 'Modifying queue type is not supported.');
+  }
   const range = INTEGER_RANGES[name];
   if (range) {
     const n = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;

@@ -92,9 +92,8 @@ export async function createQueue(deps: SqsDeps, input: Input, ctx: RequestConte
     }
     let attributes: Record<string, string>;
     try {
-      // FifoQueue=false only confirms a standard queue; such a queue has no FifoQueue attribute.
-      const { FifoQueue: _, ...settable } = changes;
-      attributes = mergeAttributes(defaultAttributes(fifo), fifo ? changes : settable);
+      // A standard queue never gets here with a FifoQueue attribute: normaliseAttribute refuses it, as AWS does.
+      attributes = mergeAttributes(defaultAttributes(fifo), changes);
       checkRedrive(deps, name, fifo, attributes);
     } catch (err) {
       if (err instanceof AwsError) return err;
@@ -272,6 +271,8 @@ export async function purgeQueue(deps: SqsDeps, input: Input) {
       );
     }
     await tx.sql.run('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_ms <= ?', [live.id, tx.now]);
+    // A purge also forgets the FIFO deduplication ids, as on AWS: the same id sent again is a new message.
+    if (live.fifo) await tx.sql.run('DELETE FROM sqs_deduplication WHERE queue_id = ?', [live.id]);
     await tx.sql.run('UPDATE sqs_queues SET last_purge_ms = ? WHERE id = ?', [tx.now, live.id]);
     deps.registry.put(deps.registry.with(live, { lastPurgeMs: tx.now }));
     return undefined;

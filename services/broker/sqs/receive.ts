@@ -1,6 +1,6 @@
 import { resolveQueue, type RequestContext, type SqsDeps } from './context.ts';
-import { invalidAttributeName, queueDoesNotExist } from './errors.ts';
-import { compact, optionalInt, optionalStringList, requiredString, type Input } from './input.ts';
+import { badParameter, invalidAttributeName, queueDoesNotExist } from './errors.ts';
+import { compact, optionalInt, optionalString, optionalStringList, requiredString, type Input } from './input.ts';
 import { md5OfAttributes, selectAttributes, type MessageAttributes } from './message-attributes.ts';
 import { BLOCKED, moveMessage, placeholders, sequenceNumberOf, type MessageRow } from './messages.ts';
 import { encodeReceiptHandle } from './receipts.ts';
@@ -63,20 +63,26 @@ interface ReceiveOutcome {
 export interface ReceiveOptions {
   max: number;
   visibilityTimeout: number;
+  /** FIFO only: the ReceiveRequestAttemptId, whose retries get the same messages (see receiveFifoAttempt). */
+  attemptId?: string;
 }
 
 /**
  * One receive attempt inside a transaction: the oldest visible messages are
  * made invisible for the visibility timeout and handed out; a message that
  * has already been received maxReceiveCount times moves to the dead-letter
- * queue instead. A FIFO queue hands out only the heads of groups with nothing
- * in flight, followed by the messages behind them in order.
+ * queue instead. A FIFO queue hands out the heads of groups that are visible,
+ * each followed by the messages behind it in order while they are visible.
  */
 export async function receiveOnce(tx: Tx, deps: SqsDeps, queueId: number, options: ReceiveOptions): Promise<ReceiveOutcome> {
   const seen = deps.waiters.sequenceOf(queueId);
   const queue = deps.registry.getById(queueId);
   if (!queue) return { gone: true, seen, messages: [], nextVisibleAt: undefined };
-  const messages = queue.fifo ? await receiveFifo(tx, deps, queue, options) : await receiveStandard(tx, deps, queue, options);
+  const messages = !queue.fifo
+    ? await receiveStandard(tx, deps, queue, options)
+    : options.attemptId === undefined
+      ? await receiveFifo(tx, deps, queue, options)
+      : await receiveFifoAttempt(tx, deps, queue, options, options.attemptId);
   let nextVisibleAt: number | undefined;
   if (messages.length === 0) {
     const [row] = await tx.sql.all<{ next: number | bigint | null }>(
@@ -149,10 +155,20 @@ async function receiveStandard(tx: Tx, deps: SqsDeps, queue: Queue, options: Rec
 }
 
 const GROUP_HEAD = 'SELECT id FROM sqs_messages WHERE queue_id = ? AND group_id = ? ORDER BY id LIMIT 1';
-const GROUP_IN_FLIGHT =
-  'SELECT id FROM sqs_messages WHERE queue_id = ? AND group_id = ? AND visible_at > ? AND visible_at < ? AND receive_count > 0 LIMIT 1';
 const GROUP_AFTER = 'SELECT * FROM sqs_messages WHERE queue_id = ? AND group_id = ? AND id > ? ORDER BY id LIMIT ?';
 
+/**
+ * A FIFO receive. As SQS does, a group's messages are handed out from its
+ * head, in order, up to the first one that is not visible: an invisible
+ * (in-flight) message holds back the messages behind it, not those ahead of
+ * it. So a head whose visibility ran out or was set to 0 is handed out again
+ * (with the returned messages behind it, then the never-received ones) even
+ * while a later message of its group is still in flight; a later message that
+ * came back holds nothing up and waits behind its head. Groups come in the
+ * order their heads became visible, so a group that came back queues behind
+ * the groups already waiting (SQS developer guide, "FIFO queue delivery logic";
+ * ReceiveMessage: "you can receive up to 10 messages from the same group").
+ */
 async function receiveFifo(tx: Tx, deps: SqsDeps, queue: Queue, options: ReceiveOptions): Promise<Received[]> {
   const out: Received[] = [];
   const cutoff = retentionCutoff(tx, queue);
@@ -167,8 +183,6 @@ async function receiveFifo(tx: Tx, deps: SqsDeps, queue: Queue, options: Receive
     groupsSeen.add(group);
     const [head] = await tx.sql.all<{ id: number | bigint }>(GROUP_HEAD, [queue.id, group]);
     if (!head || Number(head.id) !== Number(candidate.id)) continue;
-    const inFlight = await tx.sql.all(GROUP_IN_FLIGHT, [queue.id, group, tx.now, BLOCKED]);
-    if (inFlight.length > 0) continue;
 
     const dlq = deadLetterQueueFor(deps, queue, candidate);
     if (dlq) {
@@ -179,7 +193,8 @@ async function receiveFifo(tx: Tx, deps: SqsDeps, queue: Queue, options: Receive
     out.push(await markReceived(tx, candidate, options.visibilityTimeout));
     if (out.length >= options.max) break;
 
-    // The messages behind the head, in order, while they are ready: SQS returns a group's messages together.
+    // The messages behind the head, in order, while they are ready: SQS returns a group's messages together,
+    // and one still in flight ends the run (the messages behind it wait for it).
     const readyAt = tx.now - queue.settings.delaySeconds * 1000;
     const followers = await tx.sql.all<MessageRow>(GROUP_AFTER, [queue.id, group, candidate.id, options.max - out.length]);
     for (const row of followers) {
@@ -190,6 +205,91 @@ async function receiveFifo(tx: Tx, deps: SqsDeps, queue: Queue, options: Receive
     }
   }
   return out;
+}
+
+/** How long a ReceiveRequestAttemptId deduplicates retries (ReceiveMessage API reference: 5 minutes). */
+const ATTEMPT_WINDOW_MS = 5 * 60 * 1000;
+/** ReceiveMessage API reference: up to 128 characters, alphanumeric and punctuation. */
+const ATTEMPT_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** One message of a recorded attempt: its row, and its receive count and visibility as that receive left them. */
+type AttemptMessage = [rowId: number, receiveCount: number, visibleAt: number];
+
+/**
+ * A FIFO receive with a ReceiveRequestAttemptId. As the ReceiveMessage API
+ * reference documents, a retry with the same id within 5 minutes returns the
+ * same messages with the same receipt handles (so a response lost on the
+ * network loses no messages and does not hold their groups until the
+ * visibility timeout), and resets their visibility timeout; once any of them
+ * was deleted or had its visibility changed, the id no longer applies and the
+ * retry is an ordinary receive. A message counts as unchanged while it is in
+ * flight with the receive count and visibility time this receive gave it: a
+ * delete removes the row, a ChangeMessageVisibility or another receive moves
+ * `visible_at`, so the check needs nothing from the delete and visibility
+ * paths. Only receives that name an attempt id touch sqs_receive_attempts.
+ */
+async function receiveFifoAttempt(tx: Tx, deps: SqsDeps, queue: Queue, options: ReceiveOptions, attemptId: string): Promise<Received[]> {
+  const [attempt] = await tx.sql.all<{ messages: string }>(
+    'SELECT messages FROM sqs_receive_attempts WHERE queue_id = ? AND attempt_id = ? AND expires_ms > ?',
+    [queue.id, attemptId, tx.now],
+  );
+  if (attempt) {
+    const replayed = await replayAttempt(tx, queue, options, attemptId, JSON.parse(attempt.messages) as AttemptMessage[]);
+    if (replayed) return replayed;
+  }
+  const out = await receiveFifo(tx, deps, queue, options);
+  // An empty receive leaves nothing to hand out again. A stale record (its messages changed) can never match
+  // again: it stays until its window ends or a receive with the id that hands out messages replaces it.
+  if (out.length > 0) {
+    const messages: AttemptMessage[] = out.map((r) => [Number(r.row.id), r.receiveCount, tx.now + options.visibilityTimeout * 1000]);
+    await tx.sql.run(
+      `INSERT INTO sqs_receive_attempts (queue_id, attempt_id, messages, expires_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (queue_id, attempt_id) DO UPDATE SET messages = excluded.messages, expires_ms = excluded.expires_ms`,
+      [queue.id, attemptId, JSON.stringify(messages), tx.now + ATTEMPT_WINDOW_MS],
+    );
+  }
+  return out;
+}
+
+/** The messages of a recorded attempt again, their visibility reset, if every one is still in flight unchanged. */
+async function replayAttempt(
+  tx: Tx,
+  queue: Queue,
+  options: ReceiveOptions,
+  attemptId: string,
+  recorded: AttemptMessage[],
+): Promise<Received[] | undefined> {
+  const ids = recorded.map(([rowId]) => rowId);
+  const rows = await tx.sql.all<MessageRow>(`SELECT * FROM sqs_messages WHERE queue_id = ? AND id IN (${placeholders(ids.length)})`, [queue.id, ...ids]);
+  const byId = new Map(rows.map((row) => [Number(row.id), row]));
+  const unchanged = recorded.every(([rowId, receiveCount, visibleAt]) => {
+    const row = byId.get(rowId);
+    return row !== undefined && Number(row.receive_count) === receiveCount && Number(row.visible_at) === visibleAt && visibleAt > tx.now;
+  });
+  if (!unchanged) return undefined;
+  const visibleAt = tx.now + options.visibilityTimeout * 1000;
+  await tx.sql.run(`UPDATE sqs_messages SET visible_at = ? WHERE id IN (${placeholders(ids.length)})`, [visibleAt, ...ids]);
+  await tx.sql.run('UPDATE sqs_receive_attempts SET messages = ? WHERE queue_id = ? AND attempt_id = ?', [
+    JSON.stringify(recorded.map(([rowId, receiveCount]) => [rowId, receiveCount, visibleAt])),
+    queue.id,
+    attemptId,
+  ]);
+  // The same receive again: same receive count, so the same receipt handles and ApproximateReceiveCount.
+  return recorded.map(([rowId]) => {
+    const row = byId.get(rowId)!;
+    return { row, receiveCount: Number(row.receive_count), firstReceiveMs: Number(row.first_receive_ms ?? tx.now) };
+  });
+}
+
+/** The ReceiveRequestAttemptId of a FIFO receive, checked; ignored on a standard queue, as SQS ignores it there. */
+function readAttemptId(input: Input, queue: Queue): string | undefined {
+  if (!queue.fifo) return undefined;
+  const id = optionalString(input, 'ReceiveRequestAttemptId');
+  if (id === undefined) return undefined;
+  if (!ATTEMPT_ID.test(id)) {
+    throw badParameter('ReceiveRequestAttemptId', id, 'It must be 1 to 128 alphanumeric or punctuation characters.');
+  }
+  return id;
 }
 
 /** The message system attributes asked for, validated; `undefined` when none. */
@@ -250,11 +350,12 @@ export async function receiveMessage(deps: SqsDeps, input: Input, ctx: RequestCo
   const waitSeconds = optionalInt(input, 'WaitTimeSeconds', 0, 20, 'Must be >= 0 and <= 20, if provided.') ?? queue.settings.receiveWaitSeconds;
   const systemNames = readSystemAttributeNames(input);
   const attributeNames = optionalStringList(input, 'MessageAttributeNames');
+  const attemptId = readAttemptId(input, queue);
 
   const deadline = deps.clock() + waitSeconds * 1000;
   for (;;) {
     // Not durable: a receive undone by a crash only makes its messages visible again (at least once).
-    const outcome = await deps.store.run((tx) => receiveOnce(tx, deps, queue.id, { max, visibilityTimeout }), { durable: false });
+    const outcome = await deps.store.run((tx) => receiveOnce(tx, deps, queue.id, { max, visibilityTimeout, attemptId }), { durable: false });
     if (outcome.gone) throw queueDoesNotExist();
     if (outcome.messages.length > 0) {
       return { Messages: outcome.messages.map((m) => render(queue, m, systemNames, attributeNames)) };

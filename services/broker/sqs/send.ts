@@ -16,6 +16,7 @@ import {
 } from './message-attributes.ts';
 import { insertMessage, insertStandardMessages, sequenceNumberOf } from './messages.ts';
 import type { QueueMessageOutcome, QueueMessageRequest } from '../ports.ts';
+import { MAX_MESSAGE_BYTES } from './queue-attributes.ts';
 import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';
 
@@ -49,8 +50,13 @@ export interface SendResult {
   SequenceNumber?: string;
 }
 
-/** Validates one message (SendMessage, a batch entry, an EventBridge delivery) as SQS does. */
-export function prepareMessage(queue: Queue, input: Input): PreparedMessage {
+/**
+ * Validates one message (SendMessage, a batch entry, an EventBridge delivery) as SQS does.
+ * `httpTraceHeader` is the request's X-Amzn-Trace-Id: the message's AWSTraceHeader when it sets
+ * none itself. MD5OfMessageSystemAttributes digests only what the request sent as system
+ * attributes, so an SDK that checks it against its request never sees one it did not send.
+ */
+export function prepareMessage(queue: Queue, input: Input, httpTraceHeader?: string): PreparedMessage {
   const body = input.MessageBody;
   if (body === undefined || body === null || body === '') throw missingParameter('MessageBody');
   if (typeof body !== 'string') throw invalidParameterValue('MessageBody must be a string.');
@@ -62,7 +68,8 @@ export function prepareMessage(queue: Queue, input: Input): PreparedMessage {
     );
   }
   const attributes = readMessageAttributes(input.MessageAttributes);
-  const traceHeader = readTraceHeader(input.MessageSystemAttributes);
+  const sentTraceHeader = readTraceHeader(input.MessageSystemAttributes);
+  const traceHeader = sentTraceHeader ?? (httpTraceHeader || undefined);
   const size = Buffer.byteLength(body, 'utf8') + attributesSize(attributes);
   const limit = queue.settings.maximumMessageSize;
   if (size > limit) {
@@ -112,7 +119,7 @@ export function prepareMessage(queue: Queue, input: Input): PreparedMessage {
     attributes,
     md5Attributes: md5OfAttributes(attributes),
     traceHeader,
-    md5SystemAttributes: traceHeader === undefined ? undefined : md5OfAttributes({ AWSTraceHeader: { DataType: 'String', StringValue: traceHeader } }),
+    md5SystemAttributes: sentTraceHeader === undefined ? undefined : md5OfAttributes({ AWSTraceHeader: { DataType: 'String', StringValue: sentTraceHeader } }),
     delaySeconds,
     groupId,
     dedupId,
@@ -199,29 +206,55 @@ function resultOf(m: PreparedMessage, stored: { messageId: string; sequenceNumbe
 
 export async function sendMessage(deps: SqsDeps, input: Input, ctx: RequestContext): Promise<SendResult> {
   const queue = resolveQueue(deps, requiredString(input, 'QueueUrl'));
-  const message = prepareMessage(queue, input);
+  const message = prepareMessage(queue, input, ctx.traceHeader);
   const stored = await deps.store.run((tx) => storeMessages(tx, deps, queue.id, [message], ctx.callerId ?? deps.accountId));
   if (!stored) throw queueDoesNotExist();
   return resultOf(message, stored[0]!);
 }
 
-export const BATCH_SIZE_LIMIT = 262_144;
+/**
+ * The most a SendMessageBatch may carry, bodies and attributes of all entries together: 1 MiB,
+ * whatever the queue's MaximumMessageSize (SendMessageBatch API reference; recorded against SQS).
+ */
+export const BATCH_SIZE_LIMIT = MAX_MESSAGE_BYTES;
+
+/**
+ * A FIFO batch entry without MessageGroupId, or without MessageDeduplicationId on a queue without
+ * content-based deduplication, fails the whole request (InvalidParameterValue), not just the entry,
+ * as SQS answers (recorded against SQS; SendMessage alone says MissingParameter for the group id).
+ */
+function checkFifoEntry(queue: Queue, entry: Input): void {
+  const groupId = entry.MessageGroupId;
+  if (typeof groupId !== 'string' || groupId === '') throw invalidParameterValue('The request must contain the parameter MessageGroupId.');
+  const dedupId = entry.MessageDeduplicationId;
+  if ((typeof dedupId !== 'string' || dedupId === '') && !queue.settings.contentBasedDeduplication) {
+    throw invalidParameterValue('The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly');
+  }
+}
+
+/** What an entry SQS refused on its own still adds to the batch's length: its body. */
+function bodyBytes(entry: Input): number {
+  return typeof entry.MessageBody === 'string' ? Buffer.byteLength(entry.MessageBody, 'utf8') : 0;
+}
 
 export async function sendMessageBatch(deps: SqsDeps, input: Input, ctx: RequestContext) {
   const queue = resolveQueue(deps, requiredString(input, 'QueueUrl'));
   const entries = readBatchEntries(input, 'SendMessageBatchRequestEntry');
+  if (queue.fifo) for (const entry of entries) checkFifoEntry(queue, entry);
   const failed: BatchFailure[] = [];
   const accepted: Array<{ id: string; message: PreparedMessage }> = [];
   let total = 0;
   for (const entry of entries) {
     try {
-      const message = prepareMessage(queue, entry);
+      const message = prepareMessage(queue, entry, ctx.traceHeader);
       total += message.size;
       accepted.push({ id: entry.Id, message });
     } catch (err) {
+      total += bodyBytes(entry);
       failed.push(failure(entry.Id, err));
     }
   }
+  // Checked over every entry before any is stored: too long a batch is refused as a whole.
   if (total > BATCH_SIZE_LIMIT) {
     throw new AwsError('AWS.SimpleQueueService.BatchRequestTooLong', `Batch requests cannot be longer than ${BATCH_SIZE_LIMIT} bytes. You have sent ${total} bytes.`);
   }

@@ -46,7 +46,7 @@ describe('SQS message move tasks', () => {
     const { TaskHandle } = await b.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: b.arnOf('payment-dlq'), MaxNumberOfMessagesPerSecond: 1 }));
     await assert.rejects(
       b.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: b.arnOf('payment-dlq') })),
-      sdkError('UnsupportedOperation', undefined, /Only one active task is allowed for a source queue/),
+      sdkError('InvalidParameterValue', 'InvalidParameterValue', /Only one active task is allowed for a source queue/),
     );
     b.advanceClock(1000);
     for (let i = 0; (await b.counts(dlq)).visible > 2; i++) {
@@ -77,7 +77,7 @@ describe('SQS message move tasks', () => {
       sdkError('InvalidParameterValue', undefined, 'Source queue must be configured as a Dead Letter Queue.'),
     );
     await assert.rejects(b.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: b.arnOf('missing') })), sdkError('ResourceNotFoundException'));
-    await assert.rejects(b.sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: 'nope' })), sdkError('ResourceNotFoundException'));
+    await assert.rejects(b.sqs.send(new CancelMessageMoveTaskCommand({ TaskHandle: 'nope' })), sdkError('InvalidParameterValue', undefined, 'Value for parameter TaskHandle is invalid.'));
   });
 
   test('messages sent straight to a dead-letter queue have no source to go back to: the task fails', async (t) => {

@@ -98,7 +98,7 @@ describe('SQS queues', () => {
     assert.equal(Attributes.QueueArn, b.arnOf('transaction-events'));
     assert.equal(Attributes.DelaySeconds, '1');
     assert.equal(Attributes.VisibilityTimeout, '30');
-    assert.equal(Attributes.MaximumMessageSize, '262144');
+    assert.equal(Attributes.MaximumMessageSize, '1048576', 'the default is 1 MiB since August 2025 (CreateQueue API reference)');
     assert.equal(Attributes.MessageRetentionPeriod, '345600');
     assert.equal(Attributes.ReceiveMessageWaitTimeSeconds, '0');
     assert.equal(Attributes.ApproximateNumberOfMessagesDelayed, '1');
