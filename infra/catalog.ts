@@ -215,7 +215,8 @@ export const SERVICES: ServiceSpec[] = [
       'wallet-graphql.paypal.local',
       'wallet-service.paypal.local',
     ],
-    settings: { GATEWAY_ROUTING_FILE: `/app/${GATEWAY_AWS_ROUTING_FILE}` },
+    // Behind the ALB: the client address is the X-Forwarded-For entry the ALB added.
+    settings: { GATEWAY_ROUTING_FILE: `/app/${GATEWAY_AWS_ROUTING_FILE}`, GATEWAY_TRUSTED_PROXY_HOPS: '1' },
     secretSettings: { GATEWAY_JWT_SECRET: 'gatewayJwt' },
   },
 ];

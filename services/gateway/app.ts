@@ -19,11 +19,19 @@ import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { walletRoutes } from './routes/wallets.ts';
 
+/** Trusts the first `hops` proxies from the gateway outward (the TCP peer is hop 0). */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the public API without listening, so tests can `inject` into it. */
 export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     bodyLimit: deps.bodyLimitBytes,
+    // request.ip is the address the outermost trusted proxy saw, never an X-Forwarded-For entry the client wrote.
+    // (proxy-addr's hop-count trust, as a function: Fastify's types leave out the number form).
+    trustProxy: deps.trustedProxyHops ? trustHops(deps.trustedProxyHops) : false,
     // Requests are measured by metrics and traced; one log line per request would only be noise.
     logController: new LogController({ disableRequestLogging: true }),
     // Verbose: a failed pattern can be explained by its schema's description.

@@ -12,9 +12,11 @@ export interface RateLimits {
   perUser: number;
   /** Requests per minute from one IP without a valid token. */
   perIp: number;
-  /** Sign-ups and logins per minute from one IP (each is expensive: a password hash). */
+  /** Sign-ups and logins per minute from one client address (each is expensive: a password hash); shared by every gateway task. */
   signUps: number;
   logins: number;
+  /** Logins per minute for one account (email), from anywhere: brute force against one account; shared by every gateway task. */
+  loginsPerAccount: number;
 }
 
 export interface GatewayConfig {
@@ -27,6 +29,12 @@ export interface GatewayConfig {
   jwtSecret: string | undefined;
   accessTokenTtlSeconds: number;
   rateLimits: RateLimits;
+  /**
+   * Proxies in front of the gateway whose X-Forwarded-For entry is trusted (1 behind the ALB): the client
+   * address is the entry the outermost trusted proxy added, so a client cannot pick its own by sending the
+   * header. 0: the TCP peer is the client.
+   */
+  trustedProxyHops: number;
   routingFile: string | undefined;
   bodyLimitBytes: number;
   /** Timeout and breaker per dependency (USER_SERVICE_BREAKER_FAILURES, ...). */
@@ -62,7 +70,9 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
       perIp: read.int('GATEWAY_RATE_LIMIT_PER_IP_PER_MINUTE', 300, 1, 1_000_000),
       signUps: read.int('GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE', 20, 1, 1_000_000),
       logins: read.int('GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE', 10, 1, 1_000_000),
+      loginsPerAccount: read.int('GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE', 5, 1, 1_000_000),
     },
+    trustedProxyHops: read.int('GATEWAY_TRUSTED_PROXY_HOPS', 0, 0, 10),
     routingFile: read.optional('GATEWAY_ROUTING_FILE'),
     bodyLimitBytes: read.int('GATEWAY_BODY_LIMIT_BYTES', 65_536, 1024, 10_485_760),
     policies: Object.fromEntries(GATEWAY_DEPENDENCIES.map((target) => [target, policySettingsFromEnv(target, read)])) as Record<GatewayDependency, PolicySettings>,

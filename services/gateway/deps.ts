@@ -6,6 +6,7 @@ import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
 import type { TraceQueries } from '../../observability/trace-collector.ts';
 import type { Sampling } from '../../observability/tracing.ts';
+import type { LimitCounters } from './access-limits.ts';
 import type { TokenIssuer } from './auth.ts';
 import type { RateLimits } from './config.ts';
 import type { GatewayGraphQLConfig } from './graphql.ts';
@@ -29,6 +30,10 @@ export interface GatewayDeps {
   /** The payment service client for a routing target (virtual node), e.g. payment-service-v2. */
   paymentClients: (node: string) => PaymentClient;
   rateLimits: RateLimits;
+  /** Where login and sign-up attempts are counted: the gateway's database, so every task sees them. */
+  accessCounters: LimitCounters;
+  /** GatewayConfig.trustedProxyHops; absent: 0, the TCP peer is the client. */
+  trustedProxyHops?: number;
   bodyLimitBytes: number;
   /** What GET /readyz checks (the database, the services called); absent: always ready. */
   readiness?: () => Promise<ReadinessReport>;

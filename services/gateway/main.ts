@@ -11,6 +11,7 @@ import { collectorSettingsFromEnv, TraceCollector } from '../../observability/tr
 import { initTracing } from '../../observability/tracing.ts';
 import { openDatabase, sql } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
+import { DatabaseLimitCounters } from './access-limits.ts';
 import { buildGateway } from './app.ts';
 import { resolveJwtSecret, TokenIssuer } from './auth.ts';
 import { gatewayConfigFromEnv } from './config.ts';
@@ -69,6 +70,8 @@ const app = await buildGateway({
   paymentRouter,
   paymentClients: paymentClient,
   rateLimits: config.rateLimits,
+  accessCounters: new DatabaseLimitCounters(database),
+  trustedProxyHops: config.trustedProxyHops,
   bodyLimitBytes: config.bodyLimitBytes,
   readiness: () =>
     checkReadiness(

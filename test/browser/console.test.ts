@@ -38,7 +38,7 @@ describe('the operator console in a browser', { skip }, () => {
       serviceEnv: {
         payment,
         'payment-v2': payment,
-        gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', WALLET_SERVICE_BREAKER_HALF_OPEN_MS: '1000' },
+        gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE: '1000', WALLET_SERVICE_BREAKER_HALF_OPEN_MS: '1000' },
         user: { USER_SCRYPT_LOG2N: '14' },
       },
     });

@@ -30,7 +30,7 @@ describe('the web app in a browser', { skip }, () => {
       only: ['schema-registry', 'wallet', 'user', 'payment', 'payment-v2', 'transaction', 'notification', 'gateway'],
       serviceEnv: {
         // Every test signs people up and in from this one address.
-        gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000' },
+        gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE: '1000' },
         // The cheapest password hash the user service allows: these tests are about pages, not hashing.
         user: { USER_SCRYPT_LOG2N: '14' },
       },

@@ -41,7 +41,7 @@ describe('the paymesh CLI', () => {
       serviceEnv: {
         payment,
         'payment-v2': payment,
-        gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000' },
+        gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE: '1000' },
         user: { USER_SCRYPT_LOG2N: '14' },
       },
     });

@@ -41,7 +41,7 @@ describe('the public API over the running platform', () => {
           PAYMENT_SERVICE_V2_URL: proxies['payment-v2'].url,
           // Many sign-ups and logins from one address: this file is not about rate limits.
           GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000',
-          GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000',
+          GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE: '1000',
           GATEWAY_RATE_LIMIT_PER_IP_PER_MINUTE: '1000',
         },
       },

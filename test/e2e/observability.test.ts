@@ -56,7 +56,7 @@ describe('observability over the running platform', () => {
         transaction: debug,
         notification: debug,
         // Every test signs up and logs in new users from one address; a loaded machine hashes passwords slowly.
-        gateway: { GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', USER_SERVICE_TIMEOUT_MS: '20000' },
+        gateway: { GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE: '1000', USER_SERVICE_TIMEOUT_MS: '20000' },
         user: { USER_SCRYPT_LOG2N: '14' },
       },
     });

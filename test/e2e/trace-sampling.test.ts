@@ -30,7 +30,7 @@ describe('traces with head sampling at 0: failed payments are kept, completed on
     platform = await startPlatform({
       // A step over PAYMESH_TRACE_SLOW_MS would keep a completed payment too; a loaded test machine must not make that happen here.
       env: { OTEL_TRACES_SAMPLER_ARG: '0', PAYMESH_TRACE_SLOW_MS: '30000', OTEL_BSP_SCHEDULE_DELAY: '200' },
-      serviceEnv: { gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000' }, user: { USER_SCRYPT_LOG2N: '14' } },
+      serviceEnv: { gateway: { GATEWAY_RATE_LIMIT_SIGNUPS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_MINUTE: '1000', GATEWAY_RATE_LIMIT_LOGINS_PER_ACCOUNT_PER_MINUTE: '1000' }, user: { USER_SCRYPT_LOG2N: '14' } },
     });
     gateway = platform.url('gateway');
     operator = await makeOperator(platform);

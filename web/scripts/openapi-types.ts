@@ -13,6 +13,7 @@ import { UserClient } from '../../clients/user-client.ts';
 import { WalletClient } from '../../clients/wallet-client.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { buildGateway } from '../../services/gateway/app.ts';
+import { MemoryLimitCounters } from '../../services/gateway/access-limits.ts';
 import { TokenIssuer } from '../../services/gateway/auth.ts';
 import type { IdempotencyStore } from '../../services/gateway/idempotency.ts';
 import { LiveNotifications } from '../../services/gateway/live-notifications.ts';
@@ -43,7 +44,8 @@ export async function gatewayOpenApiDocument(): Promise<Record<string, unknown>>
     live: new LiveNotifications(nowhere, log),
     paymentRouter: undefined,
     paymentClients: (node) => new PaymentClient(nowhere, node),
-    rateLimits: { perUser: 1, perIp: 1, signUps: 1, logins: 1 },
+    rateLimits: { perUser: 1, perIp: 1, signUps: 1, logins: 1, loginsPerAccount: 1 },
+    accessCounters: new MemoryLimitCounters(),
     bodyLimitBytes: 65_536,
   });
   try {

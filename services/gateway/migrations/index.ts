@@ -17,9 +17,27 @@ const idempotency: Migration = {
   },
 };
 
-export const gatewayMigrations: Record<string, Migration> = { '0001_idempotency': idempotency };
+/** Login and sign-up attempts, shared by every gateway task (access-limits.ts). */
+const accessCounters: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('access_counters')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('window_start', 'bigint', (c) => c.notNull())
+      .addColumn('count', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('access_counters_window_start').on('access_counters').column('window_start').execute();
+  },
+};
+
+export const gatewayMigrations: Record<string, Migration> = { '0001_idempotency': idempotency, '0002_access_counters': accessCounters };
 
 export interface GatewaySchema {
+  access_counters: {
+    key: string;
+    window_start: number | bigint;
+    count: number | bigint;
+  };
   idempotency_requests: {
     user_id: string;
     key: string;

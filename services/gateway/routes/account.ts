@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, unauthenticated } from '../../../core/errors.ts';
 import { isSupportedCurrency } from '../../../core/money.ts';
+import { accessLimits } from '../access-limits.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { errorResponses, paymentMethod, user } from '../schemas.ts';
 
@@ -27,7 +28,10 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
         },
         response: { 201: user, ...errorResponses },
       },
-      config: { rateLimit: { max: deps.rateLimits.signUps, timeWindow: '1 minute' } },
+      // Limited by their own shared counters instead of the general per-task throttle; on arrival, so every
+      // attempt counts, the malformed ones too.
+      config: { rateLimit: false },
+      onRequest: accessLimits(deps.accessCounters, [{ scope: 'signup:client', max: deps.rateLimits.signUps, key: (request) => request.ip }]),
     },
     async (request, reply) => {
       const body = request.body as { email: string; password: string; first_name: string; last_name: string; default_currency: string };
@@ -65,7 +69,12 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
           ...errorResponses,
         },
       },
-      config: { rateLimit: { max: deps.rateLimits.logins, timeWindow: '1 minute' } },
+      config: { rateLimit: false },
+      onRequest: accessLimits(deps.accessCounters, [{ scope: 'login:client', max: deps.rateLimits.logins, key: (request) => request.ip }]),
+      // Once the body is valid: the account is its email.
+      preHandler: accessLimits(deps.accessCounters, [
+        { scope: 'login:account', max: deps.rateLimits.loginsPerAccount, key: (request) => (request.body as { email: string }).email.trim().toLowerCase() },
+      ]),
     },
     async (request) => {
       const { email, password } = request.body as { email: string; password: string };

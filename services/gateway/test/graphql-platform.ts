@@ -22,6 +22,7 @@ import { startWalletService, type WalletService } from '../../wallet/app.ts';
 import { buildGateway } from '../app.ts';
 import { TokenIssuer } from '../auth.ts';
 import type { GatewayGraphQLConfig } from '../graphql.ts';
+import { MemoryLimitCounters } from '../access-limits.ts';
 import { IdempotencyStore } from '../idempotency.ts';
 import { LiveNotifications } from '../live-notifications.ts';
 import { gatewayMigrations, type GatewaySchema } from '../migrations/index.ts';
@@ -131,7 +132,8 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
     live: new LiveNotifications(nowhere, silent),
     paymentRouter: undefined,
     paymentClients: (node) => new PaymentClient(nowhere, node),
-    rateLimits: { perUser: 100_000, perIp: 100_000, signUps: 100_000, logins: 100_000 },
+    rateLimits: { perUser: 100_000, perIp: 100_000, signUps: 100_000, logins: 100_000, loginsPerAccount: 100_000 },
+    accessCounters: new MemoryLimitCounters(),
     bodyLimitBytes: 65_536,
     graphql: {
       subgraphUrls: { user: `${userAddress}/graphql`, wallet: `${wallet.graphqlAddress}/graphql`, transaction: `${transaction.address}/graphql` },
