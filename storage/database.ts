@@ -12,8 +12,8 @@ export interface Database<Schema> {
   readonly db: Kysely<Schema>;
   readonly config: DatabaseConfig;
   readonly dialect: 'sqlite' | 'postgres';
-  /** The node:sqlite database under `db` (its holder's DurabilityMode, its WalSync); absent on PostgreSQL. */
-  readonly sqlite?: NodeSqliteDatabase;
+  /** The node:sqlite database under `db` (its holder's DurabilityMode, its WalSync); undefined on PostgreSQL. */
+  readonly sqlite: NodeSqliteDatabase | undefined;
   close(): Promise<void>;
 }
 
@@ -74,7 +74,7 @@ export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Data
     types: { getTypeParser: bigintTypeParser },
   });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
-  return { db, config, dialect: 'postgres', close: () => db.destroy() };
+  return { db, config, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() };
 }
 
 const INT8_OID = 20;

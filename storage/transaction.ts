@@ -1,6 +1,12 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { isRetryableTransactionError, type Database } from './database.ts';
-import { WRITES_NOT_COUNTED } from './node-sqlite-dialect.ts';
+import { WRITES_NOT_COUNTED, type NodeSqliteDatabase } from './node-sqlite-dialect.ts';
+
+/**
+ * What the writes that need not wait for the disk take: `sqlite` must be
+ * given (undefined on PostgreSQL), or on SQLite they would silently wait.
+ */
+export type DatabaseHandle<Schema> = Pick<Database<Schema>, 'db' | 'dialect'> & { readonly sqlite: NodeSqliteDatabase | undefined };
 
 /**
  * Runs `work` in one database transaction, retrying the whole unit when
@@ -31,7 +37,7 @@ export async function inTransaction<Schema, T>(
  * anything outside the database depend on it until then.
  */
 export async function inTransactionWithoutWaitingForDisk<Schema, T>(
-  database: Pick<Database<Schema>, 'db' | 'dialect' | 'sqlite'>,
+  database: DatabaseHandle<Schema>,
   work: (trx: Transaction<Schema>) => Promise<T>,
   attempts = 5,
 ): Promise<T> {
@@ -93,7 +99,7 @@ export async function inBatchTransaction<Schema, I, T>(
  * consumers' inboxes drop the duplicate), never for the business state.
  * The work gets one connection (a transaction on PostgreSQL) to itself.
  */
-export async function withoutWaitingForDisk<Schema, T>(database: Pick<Database<Schema>, 'db' | 'dialect' | 'sqlite'>, work: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
+export async function withoutWaitingForDisk<Schema, T>(database: DatabaseHandle<Schema>, work: (db: Kysely<Schema>) => Promise<T>): Promise<T> {
   if (database.dialect === 'postgres') {
     return database.db.transaction().execute(async (trx) => {
       await sql`set local synchronous_commit = off`.execute(trx);

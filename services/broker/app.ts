@@ -60,7 +60,7 @@ export async function startBroker(config: BrokerConfig, log: Logger, tuning: Bro
     const context = { accountId: config.accountId, region: config.region, log };
     sqs = createSqs({ ...context, database }, tuning.sqs);
     await sqs.start();
-    eventBridge = createEventBridge({ ...context, db: database.db, dialect: database.dialect, queues: sqs }, tuning.eventBridge);
+    eventBridge = createEventBridge({ ...context, db: database.db, dialect: database.dialect, sqlite: database.sqlite, queues: sqs }, tuning.eventBridge);
     server = await startBrokerServer({ host: config.host, port: config.port, sqs, eventBridge, log });
     await eventBridge.start();
     const endpoint = `http://${server.address}`;

@@ -1,3 +1,4 @@
+import type { NodeSqliteDatabase } from '../../storage/node-sqlite-dialect.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { AwsError } from './aws-error.ts';
@@ -62,6 +63,8 @@ export interface ActionHandler {
 export interface BrokerContext {
   db: Kysely<any>;
   dialect: 'sqlite' | 'postgres';
+  /** The node:sqlite database under `db` (storage/transaction.ts's writes that need not wait for the disk); undefined on PostgreSQL. */
+  sqlite: NodeSqliteDatabase | undefined;
   accountId: string;
   region: string;
   log: Logger;

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { conflict, invalidArgument, PayMeshError } from '../../core/errors.ts';
 import { problemFor } from '../../core/http-problem.ts';
-import type { Database } from '../../storage/database.ts';
-import { withoutWaitingForDisk } from '../../storage/transaction.ts';
+import { withoutWaitingForDisk, type DatabaseHandle } from '../../storage/transaction.ts';
 import type { GatewaySchema } from './migrations/index.ts';
 
 const KEY = /^[\x21-\x7e]{8,200}$/;
@@ -29,11 +28,11 @@ export interface IdempotentResponse {
  * record only saves that round trip; lost in a crash, it costs one.
  */
 export class IdempotencyStore {
-  private readonly database: Pick<Database<GatewaySchema>, 'db' | 'dialect'>;
+  private readonly database: DatabaseHandle<GatewaySchema>;
   /** Requests under way in this process, by user and key: their request hash. */
   private readonly inProgress = new Map<string, string>();
 
-  constructor(database: Pick<Database<GatewaySchema>, 'db' | 'dialect'>) {
+  constructor(database: DatabaseHandle<GatewaySchema>) {
     this.database = database;
   }
 

@@ -65,7 +65,7 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const transactionEvents = new AvroCodec(new SchemaRegistryClient(deps.schemaRegistryUrl), transactionEventContract());
   const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [transactionEvents]), eventBridge, log, service: 'payment' });
   const onOutboxWritten = (rows: OutboxRow[]) => relay.handOff(rows);
-  const saga = new PaymentSaga({ db: database.db, dialect: database.dialect, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds });
+  const saga = new PaymentSaga({ database, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds });
   const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten, version: config.version });
   // The saga of a payment accepted here is driven here, right after the 202 (a version without consumers hands the
   // accept's rows to its relay and leaves the saga to the others' sweep).

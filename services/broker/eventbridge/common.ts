@@ -1,3 +1,4 @@
+import type { NodeSqliteDatabase } from '../../../storage/node-sqlite-dialect.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { AwsError } from '../aws-error.ts';
@@ -10,6 +11,7 @@ import type { EventBridgeSchema } from './schema.ts';
 export interface Deps {
   db: Kysely<EventBridgeSchema>;
   dialect: 'sqlite' | 'postgres';
+  sqlite: NodeSqliteDatabase | undefined;
   accountId: string;
   region: string;
   log: Logger;

@@ -112,6 +112,7 @@ export function createEventBridge(ctx: BrokerContext & { queues: QueueDelivery &
     db: ctx.db as Kysely<EventBridgeSchema>,
     routes: new RoutingTable(ctx.db as Kysely<EventBridgeSchema>, pattern),
     dialect: ctx.dialect,
+    sqlite: ctx.sqlite,
     accountId: ctx.accountId,
     region: ctx.region,
     log,

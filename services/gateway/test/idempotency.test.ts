@@ -19,7 +19,7 @@ for (const target of await testDatabases()) {
         await created.cleanup();
       });
       await migrateToLatest(database.db, gatewayMigrations);
-      return { idempotency: new IdempotencyStore(database), db: database.db };
+      return { idempotency: new IdempotencyStore(database), db: database.db, database };
     }
 
     test('a request still running keeps its key: a retry meanwhile is told it is in progress, and later gets the first response', async (t) => {
@@ -74,8 +74,8 @@ for (const target of await testDatabases()) {
     });
 
     test('a key completed through another gateway replica first is answered from its record', async (t) => {
-      const { idempotency, db } = await store(t);
-      const other = new IdempotencyStore({ db, dialect: target.name });
+      const { idempotency, database } = await store(t);
+      const other = new IdempotencyStore(database);
       assert.equal((await other.run('user-1', 'key-elsewhere', request, async () => ({ status: 202, body: { id: 'p-7' } }))).replayed, false);
       assert.deepEqual(await idempotency.run('user-1', 'key-elsewhere', request, async () => ({ status: 202, body: { id: 'p-8' } })), { status: 202, body: { id: 'p-7' }, replayed: true });
     });

@@ -1,18 +1,17 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { WalletClient } from '../../../clients/wallet-client.ts';
 import { TRANSACTION_EVENTS } from '../../../contracts/events.ts';
 import { isPayMeshError, type PayMeshError } from '../../../core/errors.ts';
 import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { detached, withSpan } from '../../../observability/tracing.ts';
-import { inTransaction, inTransactionWithoutWaitingForDisk } from '../../../storage/transaction.ts';
+import { inTransaction, inTransactionWithoutWaitingForDisk, type DatabaseHandle } from '../../../storage/transaction.ts';
 import { TERMINAL, type PaymentRow, type PaymentSchema } from '../schema.ts';
 import { sagaEvent, transitions, type Step } from './transitions.ts';
 
 export interface PaymentSagaDeps {
-  db: Kysely<PaymentSchema>;
-  /** The database kind: a step the saga goes on from at once commits without waiting for the disk (see `commit`). */
-  dialect: 'sqlite' | 'postgres';
+  /** The payment database: a step the saga goes on from at once commits without waiting for the disk (see `commit`). */
+  database: DatabaseHandle<PaymentSchema>;
   wallets: WalletClient;
   log: Logger;
   /** Hands the outbox rows a committed step wrote to the relay, which publishes them at once. */
@@ -282,10 +281,9 @@ export class PaymentSaga {
   private async commit(payment: PaymentRow, steps: Step[]): Promise<StepOutcome> {
     const driving = this.driving.has(payment.id);
     const settles = TERMINAL.has(steps[steps.length - 1]!.to) || !driving;
-    const database = { db: this.deps.db, dialect: this.deps.dialect };
     // The update is conditional on the status the payment was read in: if another driver moved it since, nothing changes.
     const work = (trx: Transaction<PaymentSchema>) => transitions(trx, payment, steps);
-    const moved = settles ? await inTransaction(this.deps.db, work) : await inTransactionWithoutWaitingForDisk(database, work);
+    const moved = settles ? await inTransaction(this.deps.database.db, work) : await inTransactionWithoutWaitingForDisk(this.deps.database, work);
     if (!moved) {
       this.deps.log.debug({ paymentId: payment.id, status: payment.status }, 'saga step already taken or overtaken');
       return 'overtaken';
@@ -311,7 +309,7 @@ export class PaymentSaga {
     try {
       if (this.undurable.delete(paymentId)) {
         // A commit that waits for the disk makes every commit before it durable too.
-        await inTransaction(this.deps.db, (trx) => trx.updateTable('payments').set({ id: paymentId }).where('id', '=', paymentId).execute());
+        await inTransaction(this.deps.database.db, (trx) => trx.updateTable('payments').set({ id: paymentId }).where('id', '=', paymentId).execute());
       }
       if (rows) this.deps.onOutboxWritten(rows);
     } catch (err) {
@@ -334,7 +332,7 @@ export class PaymentSaga {
   }
 
   private load(paymentId: string): Promise<PaymentRow | undefined> {
-    return this.deps.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
+    return this.deps.database.db.selectFrom('payments').selectAll().where('id', '=', paymentId).executeTakeFirst();
   }
 }
 

@@ -28,7 +28,7 @@ async function service(t: TestContext) {
   await migrateToLatest(database.db, paymentMigrations);
   const wallets = new WalletClient('127.0.0.1:1');
   const sqs = createSqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:1', embedded: true });
-  const saga = new PaymentSaga({ db: database.db, dialect: database.dialect, wallets, log, onOutboxWritten: () => {}, holdTtlSeconds: 60 });
+  const saga = new PaymentSaga({ database, wallets, log, onOutboxWritten: () => {}, holdTtlSeconds: 60 });
   const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: 120, onOutboxWritten: () => {} });
   const app = createHttpApp({ log });
   paymentAdminRoutes(app, { db: database.db, monitor, stepTimeoutSeconds: 120, parked: new ParkedMessages(database.db), sqs, directory: new QueueDirectory(sqs) });

@@ -62,7 +62,7 @@ async function harness(t: TestContext): Promise<Harness> {
   await migrateToLatest(db.db, paymentMigrations);
   const handedOver: OutboxRow[] = [];
   const sagaOf = (w: WalletClient) => {
-    const saga = new PaymentSaga({ db: db.db, dialect: 'sqlite', wallets: w, log, onOutboxWritten: (rows) => handedOver.push(...rows), holdTtlSeconds: 60, idleSeconds: 1, retryBaseMs: 20, retryMaxMs: 100 });
+    const saga = new PaymentSaga({ database: db, wallets: w, log, onOutboxWritten: (rows) => handedOver.push(...rows), holdTtlSeconds: 60, idleSeconds: 1, retryBaseMs: 20, retryMaxMs: 100 });
     t.after(() => saga.stop());
     return saga;
   };

@@ -132,7 +132,7 @@ export async function harness(config: DatabaseConfig): Promise<Harness> {
     async open(options = {}) {
       const { start = true, ...rest } = options;
       const eb = createEventBridge(
-        { db: database.db, dialect: database.dialect, accountId: ACCOUNT, region: REGION, log, queues },
+        { db: database.db, dialect: database.dialect, sqlite: database.sqlite, accountId: ACCOUNT, region: REGION, log, queues },
         { ...FAST, ...rest },
       );
       if (start) await eb.start();
