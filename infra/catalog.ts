@@ -1,6 +1,6 @@
 /**
  * What each PayMesh service is on AWS: its port, the names it is found by,
- * the queues it consumes and sends to, whether it puts events on the bus,
+ * the queues it consumes and sends to, the events it puts on the bus,
  * which services it calls, and the fixed production settings it gets.
  *
  * Pure data with no aws-cdk-lib import: the container's launcher and health
@@ -9,6 +9,8 @@
  * (queue names, EventBridge use, resolver names, settings it reads) and
  * against scripts/services.ts, so this cannot quietly drift from either.
  */
+import { SOURCES, TRANSACTION_EVENTS, USER_EVENTS } from '../contracts/events.ts';
+
 /** One port a service listens on, and the names it is found by there. */
 export interface Listener {
   /** The port's name in the task definition: http, grpc, graphql. */
@@ -44,15 +46,24 @@ export interface ServiceSpec {
   consumes: string[];
   /** Queues it sends to (outbox destinations, DLQ redrives). */
   sends: string[];
-  /** Puts events on the bus (outbox relay, operations alerts). */
-  putsEvents: boolean;
   /**
-   * Operates the messaging on an operator's behalf (the gateway's admin API):
-   * reads every queue's attributes, browses, redrives and deletes dead letters,
-   * sends redriven messages back to their source queues, and replays the bus
-   * archive. Its code takes the queue names from the topology file, not literals.
+   * The events it puts on the bus (outbox relay, operations alerts, operator
+   * actions): each source with the detail-types its code publishes under it.
+   * Its task role's events:PutEvents is conditioned on exactly these
+   * (events:source and events:detail-type), so it cannot pass for another
+   * publisher: the user service cannot forge the `Transaction …` events that
+   * drive the saga.
    */
-  operatesMessaging?: boolean;
+  publishes: EventGrant[];
+  /**
+   * Looks at the messaging for operators (the gateway's admin API): every
+   * queue's attributes, the bus's rules, its archive and replays. Read-only:
+   * browsing, redriving and deleting dead letters and starting replays change
+   * what the platform does, and need the operator role (infra/lib/operator-access.ts),
+   * never the public gateway's task role. Its code takes the queue names from
+   * the topology file, not literals.
+   */
+  inspectsMessaging?: boolean;
   /** Runs a transactional outbox relay (publishes outbox_* metrics). */
   outbox: boolean;
   /** Names it calls, as discovery/resolver.ts knows them (e.g. user-service.paypal.local). */
@@ -65,6 +76,15 @@ export interface ServiceSpec {
   scaleOnQueue?: string;
 }
 
+/** One event source a service publishes under, and the detail-types it publishes there. */
+export interface EventGrant {
+  source: string;
+  detailTypes: string[];
+}
+
+/** What messaging/dlq-handler.ts's eventBridgeAlert publishes for a permanent dead letter. */
+const OPERATIONS_ALERT: EventGrant = { source: SOURCES.operations, detailTypes: ['Operations alert'] };
+
 /** The secrets the stack keeps in Secrets Manager (generated there, never in the template). */
 export type SecretId = 'gatewayJwt' | 'firstOperatorPassword';
 
@@ -73,6 +93,9 @@ export const FIRST_OPERATOR_EMAIL = 'operator@paymesh.local';
 
 /** Where the gateway's AWS routing file sits in the image (see infra/container/gateway-routing.json). */
 export const GATEWAY_AWS_ROUTING_FILE = 'infra/container/gateway-routing.json';
+
+/** The payment saga's `Transaction …` events: the seed publishes them as the transaction service (contracts/events.ts). */
+const SAGA_EVENTS: EventGrant = { source: SOURCES.transaction, detailTypes: Object.values(TRANSACTION_EVENTS) };
 
 const http = (prefix: string, discoveryNames: string[], port = 8000): Listener => ({
   name: 'http',
@@ -91,7 +114,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'schema-registry',
     consumes: [],
     sends: [],
-    putsEvents: false,
+    publishes: [],
     outbox: false,
     calls: [],
     settings: {},
@@ -106,7 +129,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'wallet',
     consumes: ['wallet-events'],
     sends: [],
-    putsEvents: false,
+    publishes: [],
     outbox: false,
     calls: [],
     settings: {},
@@ -120,7 +143,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'user',
     consumes: [],
     sends: [],
-    putsEvents: true,
+    publishes: [{ source: SOURCES.user, detailTypes: Object.values(USER_EVENTS) }],
     outbox: true,
     calls: [],
     // Made at the user service's first start while there is no operator; later starts leave operators alone.
@@ -135,7 +158,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'payment',
     consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
     sends: ['payment-processing', 'payment-saga'],
-    putsEvents: true,
+    publishes: [SAGA_EVENTS, OPERATIONS_ALERT],
     outbox: true,
     calls: ['user-service.paypal.local', 'wallet-service.paypal.local', 'schema-registry.paypal.local'],
     settings: { PAYMENT_VERSION: 'v1' },
@@ -149,7 +172,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'payment',
     consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
     sends: ['payment-processing', 'payment-saga'],
-    putsEvents: true,
+    publishes: [SAGA_EVENTS, OPERATIONS_ALERT],
     outbox: true,
     calls: ['user-service.paypal.local', 'wallet-service.paypal.local', 'schema-registry.paypal.local'],
     settings: { PAYMENT_VERSION: 'v2' },
@@ -161,7 +184,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'transaction',
     consumes: ['transaction-events'],
     sends: [],
-    putsEvents: false,
+    publishes: [],
     outbox: false,
     calls: [],
     settings: {},
@@ -174,7 +197,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'notification',
     consumes: ['notifications'],
     sends: [],
-    putsEvents: false,
+    publishes: [],
     outbox: false,
     calls: [],
     settings: {},
@@ -187,7 +210,7 @@ export const SERVICES: ServiceSpec[] = [
     metricsService: 'audit',
     consumes: ['audit-logs'],
     sends: [],
-    putsEvents: false,
+    publishes: [],
     outbox: false,
     calls: [],
     settings: {},
@@ -202,8 +225,8 @@ export const SERVICES: ServiceSpec[] = [
     consumes: [],
     sends: [],
     // Operator actions are recorded as `Operator action` events before they are carried out.
-    putsEvents: true,
-    operatesMessaging: true,
+    publishes: [{ source: SOURCES.operations, detailTypes: ['Operator action'] }],
+    inspectsMessaging: true,
     outbox: false,
     calls: [
       'audit-service.paypal.local',

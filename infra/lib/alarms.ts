@@ -1,24 +1,42 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as vpclattice from 'aws-cdk-lib/aws-vpclattice';
 import { Construct } from 'constructs';
 import type { ServiceSpec } from '../catalog.ts';
 import type { EnvironmentSettings } from './environments.ts';
 import type { Messaging } from './messaging.ts';
 import { METRICS, METRICS_NAMESPACE } from './metrics-collector.ts';
+import type { PayMeshService } from './paymesh-service.ts';
 
 export interface AlarmsProps {
   environment: EnvironmentSettings;
   messaging: Messaging;
   services: ServiceSpec[];
+  /** The ECS services whose running tasks are counted (Container Insights' RunningTaskCount). */
+  ecsServices?: PayMeshService[];
+  clusterName?: string;
+  database?: rds.IDatabaseInstance;
+  publicEntry?: { loadBalancer: elbv2.ApplicationLoadBalancer; targetGroup: elbv2.ApplicationTargetGroup };
+  /** Each payment version's VPC Lattice target group, by virtual node. */
+  versionTargetGroups?: Map<string, vpclattice.CfnTargetGroup>;
 }
+
+/** CloudWatch namespace and metric of VPC Lattice's 5xx answers per target group. */
+export const LATTICE_5XX = { namespace: 'AWS/VpcLattice', metricName: 'HTTPCode_5XX_Count' };
 
 /**
  * The alarms docs/operations.md explains: messages in a dead-letter queue
- * (SQS's own metric), and from the services' metrics (through the collector,
- * see metrics-collector.ts): a circuit breaker that stays open, failed and
- * stuck payment sagas, and outbox lag. Every alarm notifies one SNS topic.
+ * and old messages in a work queue (SQS's own metrics); the database's CPU,
+ * free storage and connections; the load balancer's and the gateway's 5xx
+ * answers and unhealthy gateway tasks; each ECS service's running tasks
+ * below its desired count; each payment version's 5xx answers (VPC Lattice);
+ * and, from the services' metrics (through the collector, see
+ * metrics-collector.ts), a circuit breaker that stays open, failed and stuck
+ * payment sagas, and outbox lag. Every alarm notifies one SNS topic.
  */
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
@@ -63,7 +81,8 @@ export class Alarms extends Construct {
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: thresholds.breakerOpenMinutes,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          // Every breaker reports its state from the start: no data means the service or its collector is not reporting.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         }),
       );
     }
@@ -77,6 +96,8 @@ export class Alarms extends Construct {
           threshold: thresholds.sagaFailuresPer5Minutes,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
+          // The one collector alarm where no data is normal: the outcome="failed" series exists only once a saga
+          // has failed in a task. A silent collector is caught by the stuck-sagas alarm of the same service.
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
       );
@@ -87,7 +108,8 @@ export class Alarms extends Construct {
           threshold: thresholds.stuckSagas,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 2,
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          // Set at every sweep: no data means no payment task runs its sweep, or its collector is not reporting.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         }),
       );
     }
@@ -100,7 +122,123 @@ export class Alarms extends Construct {
           threshold: thresholds.outboxLagSeconds,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 3,
+          // Set at every relay poll: no data means the relay or the collector is not reporting.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
+
+    for (const name of messaging.workQueues) {
+      add(
+        messaging.queue(name).metricApproximateAgeOfOldestMessage({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, `QueueAge-${name}`, {
+          alarmName: `${prefix}-queue-age-${name}`,
+          alarmDescription: `The oldest message in ${name} has waited more than ${thresholds.queueAgeSeconds} s: its consumers are not keeping up or not running. See docs/operations.md#old-messages-in-a-work-queue`,
+          threshold: thresholds.queueAgeSeconds,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 2,
+          // SQS stops reporting an idle queue: nothing waits.
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    if (props.database) {
+      const db = props.database;
+      add(
+        db.metricCPUUtilization({ period: Duration.minutes(5), statistic: 'Average' }).createAlarm(this, 'DatabaseCpu', {
+          alarmName: `${prefix}-database-cpu`,
+          alarmDescription: `Database CPU above ${thresholds.databaseCpuPercent}% for 15 minutes. See docs/operations.md#database`,
+          threshold: thresholds.databaseCpuPercent,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+        }),
+      );
+      add(
+        db.metricFreeStorageSpace({ period: Duration.minutes(5), statistic: 'Minimum' }).createAlarm(this, 'DatabaseFreeStorage', {
+          alarmName: `${prefix}-database-free-storage`,
+          alarmDescription: `Less than ${thresholds.databaseFreeStorageGiB} GiB of database storage free. See docs/operations.md#database`,
+          threshold: thresholds.databaseFreeStorageGiB * 1024 ** 3,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+        }),
+      );
+      add(
+        db.metricDatabaseConnections({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, 'DatabaseConnections', {
+          alarmName: `${prefix}-database-connections`,
+          alarmDescription: `More than ${thresholds.databaseConnections} database connections for 15 minutes. See docs/operations.md#database`,
+          threshold: thresholds.databaseConnections,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+        }),
+      );
+    }
+
+    if (props.publicEntry) {
+      const { loadBalancer, targetGroup } = props.publicEntry;
+      const fiveMinutes = { period: Duration.minutes(5), statistic: 'Sum' };
+      add(
+        loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, fiveMinutes).createAlarm(this, 'LoadBalancer5xx', {
+          alarmName: `${prefix}-alb-5xx`,
+          alarmDescription: `The load balancer answered 5xx itself (no healthy gateway, timeouts) more than ${thresholds.http5xxPer5Minutes} times in 5 minutes. See docs/operations.md#load-balancer`,
+          threshold: thresholds.http5xxPer5Minutes,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // The load balancer reports only while requests flow.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      add(
+        targetGroup.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, fiveMinutes).createAlarm(this, 'Gateway5xx', {
+          alarmName: `${prefix}-gateway-5xx`,
+          alarmDescription: `The gateway answered 5xx more than ${thresholds.http5xxPer5Minutes} times in 5 minutes. See docs/operations.md#load-balancer`,
+          threshold: thresholds.http5xxPer5Minutes,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      add(
+        targetGroup.metrics.unhealthyHostCount({ period: Duration.minutes(1), statistic: 'Maximum' }).createAlarm(this, 'GatewayUnhealthy', {
+          alarmName: `${prefix}-gateway-unhealthy-hosts`,
+          alarmDescription: 'A gateway task has failed the load balancer\'s health check for 3 minutes. See docs/operations.md#load-balancer',
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 3,
+        }),
+      );
+    }
+
+    for (const [node, targetGroup] of props.versionTargetGroups ?? []) {
+      add(
+        new cloudwatch.Metric({ ...LATTICE_5XX, dimensionsMap: { TargetGroup: targetGroup.attrId }, statistic: 'Sum', period: Duration.minutes(5) }).createAlarm(this, `Version5xx-${node}`, {
+          alarmName: `${prefix}-5xx-${node}`,
+          alarmDescription: `${node} answered 5xx more than ${thresholds.http5xxPer5Minutes} times in 5 minutes (VPC Lattice). See docs/operations.md#5xx-from-one-payment-version`,
+          threshold: thresholds.http5xxPer5Minutes,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No requests (a version at weight 0), no data.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    for (const service of props.ecsServices ?? []) {
+      const desired = environment.tasks.desiredCount;
+      add(
+        new cloudwatch.Metric({
+          namespace: 'ECS/ContainerInsights',
+          metricName: 'RunningTaskCount',
+          dimensionsMap: { ClusterName: props.clusterName!, ServiceName: service.spec.name },
+          statistic: 'Minimum',
+          period: Duration.minutes(1),
+        }).createAlarm(this, `RunningTasks-${service.spec.name}`, {
+          alarmName: `${prefix}-running-tasks-${service.spec.name}`,
+          alarmDescription: `${service.spec.name} has run fewer than ${desired} tasks for 5 minutes. See docs/operations.md#running-tasks`,
+          threshold: desired,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 5,
+          // Container Insights reports every service each minute: no data means none of its tasks is known.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         }),
       );
     }

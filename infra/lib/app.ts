@@ -10,7 +10,7 @@ export interface PayMeshContext {
   environment?: string;
   /** A pushed image (e.g. an ECR URI with a tag) instead of the Dockerfile asset. */
   imageUri?: string;
-  /** The ADOT collector image beside each HTTP service. */
+  /** The ADOT collector image beside each HTTP service: from ECR Public (served through the stack's pull-through cache) or this account's ECR. */
   collectorImage?: string;
   /** Another routing file than contracts/routing/payment-service.json (tests use a temp copy). */
   routingFile?: string;

@@ -51,7 +51,11 @@ export class CanaryRouting extends Construct {
       description: 'Who in the VPC may reach the PayMesh Lattice service network',
       allowAllOutbound: false,
     });
-    for (const client of props.clients) clientsGroup.addIngressRule(client, ec2.Port.tcp(route.port), `${route.virtualService} from a PayMesh client`);
+    for (const client of props.clients) {
+      clientsGroup.addIngressRule(client, ec2.Port.tcp(route.port), `${route.virtualService} from a PayMesh client`);
+      // The Lattice service's addresses are link-local (169.254.171.0/24): the client's own egress must allow them.
+      client.addEgressRule(ec2.Peer.ipv4(LATTICE_SOURCE_RANGE), ec2.Port.tcp(route.port), `${route.virtualService} through VPC Lattice`);
+    }
     new vpclattice.CfnServiceNetworkVpcAssociation(this, 'VpcAssociation', {
       serviceNetworkIdentifier: network.attrId,
       vpcIdentifier: props.vpc.vpcId,

@@ -1,9 +1,14 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { EnvironmentSettings } from './environments.ts';
+import { retentionDays } from './paymesh-service.ts';
 
 export interface DatabaseProps {
   vpc: ec2.IVpc;
@@ -17,15 +22,29 @@ const ENGINE = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngine
  * One RDS PostgreSQL instance; each service keeps its tables in its own
  * schema (storage/database.ts creates it at start-up from DATABASE_URL).
  * The password lives only in Secrets Manager: the template carries a
- * generate-secret instruction, never a value.
+ * generate-secret instruction, never a value. Its PostgreSQL log group is
+ * the stack's (with the environment's retention), and an AWS Backup plan
+ * keeps snapshots beyond RDS's own automated backups.
  */
 export class Database extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly securityGroup: ec2.SecurityGroup;
+  /** The master credentials' secret itself (instance.secret is its attachment to the instance). */
+  readonly secret: secretsmanager.ISecret;
+  readonly logGroup: logs.LogGroup;
+  readonly backupPlan: backup.BackupPlan;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const settings = props.environment.database;
+    const keep = props.environment.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // A fixed identifier, so the log group RDS exports to can be made (with its retention) before the instance.
+    const instanceIdentifier = `paymesh-${props.environment.name}`;
+    this.logGroup = new logs.LogGroup(this, 'PostgresLogs', {
+      logGroupName: `/aws/rds/instance/${instanceIdentifier}/postgresql`,
+      retention: retentionDays(props.environment.logRetentionDays),
+      removalPolicy: keep,
+    });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
       description: 'PayMesh PostgreSQL: reachable from PayMesh services only',
@@ -38,6 +57,7 @@ export class Database extends Construct {
     });
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
       engine: ENGINE,
+      instanceIdentifier,
       instanceType: new ec2.InstanceType(settings.instanceType),
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
@@ -60,7 +80,30 @@ export class Database extends Construct {
       removalPolicy: props.environment.keepData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
       deleteAutomatedBackups: !props.environment.keepData,
     });
-    this.instance.secret!.applyRemovalPolicy(props.environment.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    (this.instance.node.defaultChild as rds.CfnDBInstance).addResourceDependency(this.logGroup.node.defaultChild as logs.CfnLogGroup);
+    // The removal policy belongs on the generated secret: instance.secret is only its attachment.
+    this.secret = this.instance.node.findChild('Secret') as rds.DatabaseSecret;
+    this.secret.applyRemovalPolicy(keep);
+
+    const vault = new backup.BackupVault(this, 'BackupVault', { backupVaultName: `paymesh-${props.environment.name}`, removalPolicy: keep });
+    this.backupPlan = new backup.BackupPlan(this, 'BackupPlan', { backupPlanName: `paymesh-${props.environment.name}-database`, backupVault: vault });
+    this.backupPlan.addRule(
+      new backup.BackupPlanRule({
+        ruleName: 'daily',
+        scheduleExpression: events.Schedule.cron({ hour: '3', minute: '0' }),
+        deleteAfter: Duration.days(settings.backupPlan.dailyRetentionDays),
+      }),
+    );
+    if (settings.backupPlan.monthlyForAYear) {
+      this.backupPlan.addRule(
+        new backup.BackupPlanRule({
+          ruleName: 'monthly',
+          scheduleExpression: events.Schedule.cron({ day: '1', hour: '4', minute: '0' }),
+          deleteAfter: Duration.days(365),
+        }),
+      );
+    }
+    this.backupPlan.addSelection('Database', { resources: [backup.BackupResource.fromRdsDatabaseInstance(this.instance)] });
   }
 
   /**
@@ -80,6 +123,7 @@ export class Database extends Construct {
     };
   }
 
+  /** PostgreSQL from a service: ingress on the database's group and egress on the service's. */
   allowFrom(peer: ec2.IConnectable): void {
     this.instance.connections.allowDefaultPortFrom(peer, 'PostgreSQL from a PayMesh service');
   }

@@ -17,12 +17,19 @@ export interface EnvironmentSettings {
     backupRetentionDays: number;
     deletionProtection: boolean;
     performanceInsights: boolean;
+    /** AWS Backup: daily snapshots kept this long, and whether monthly ones are kept for a year. */
+    backupPlan: { dailyRetentionDays: number; monthlyForAYear: boolean };
   };
+  /**
+   * Days CloudWatch Logs keeps the service, database, flow, WAF and Lattice logs, and S3 the load
+   * balancer's access logs. Prod keeps a year: PCI DSS 10.7 asks for twelve months of audit trail.
+   */
   logRetentionDays: number;
   archiveRetentionDays: number;
   /** Data (queues, bus archive, database, logs, secrets) is kept when the stack is deleted. */
   keepData: boolean;
-  containerInsights: 'disabled' | 'enabled' | 'enhanced';
+  /** Container Insights publishes each ECS service's RunningTaskCount, which the running-task alarms watch: not 'disabled'. */
+  containerInsights: 'enabled' | 'enhanced';
   alarms: {
     /** Messages sitting in a dead-letter queue. */
     dlqDepth: number;
@@ -34,7 +41,19 @@ export interface EnvironmentSettings {
     stuckSagas: number;
     /** Age of the oldest unpublished outbox row. */
     outboxLagSeconds: number;
+    /** Age of the oldest message in a work queue (not a DLQ). */
+    queueAgeSeconds: number;
+    /** Database CPU, percent, for 15 minutes. */
+    databaseCpuPercent: number;
+    /** Free database storage, GiB. */
+    databaseFreeStorageGiB: number;
+    /** Open database connections (about 70% of the instance class's max_connections). */
+    databaseConnections: number;
+    /** 5xx answers in 5 minutes: from the load balancer itself, from the gateway, or from one payment version. */
+    http5xxPer5Minutes: number;
   };
+  /** The public load balancer: AWS WAF's rate-based rules (requests per client address in 5 minutes) and deletion protection. */
+  edge: { rateLimitPer5Minutes: number; authRateLimitPer5Minutes: number; deletionProtection: boolean };
   /** Public entry: HTTPS needs a certificate (a stack parameter, never in the repo). */
   gatewayHttps: boolean;
 }
@@ -52,12 +71,25 @@ export const ENVIRONMENTS: Record<'dev' | 'prod', EnvironmentSettings> = {
       backupRetentionDays: 1,
       deletionProtection: false,
       performanceInsights: false,
+      backupPlan: { dailyRetentionDays: 7, monthlyForAYear: false },
     },
     logRetentionDays: 14,
     archiveRetentionDays: 7,
     keepData: false,
-    containerInsights: 'disabled',
-    alarms: { dlqDepth: 10, breakerOpenMinutes: 10, sagaFailuresPer5Minutes: 50, stuckSagas: 10, outboxLagSeconds: 600 },
+    containerInsights: 'enabled',
+    alarms: {
+      dlqDepth: 10,
+      breakerOpenMinutes: 10,
+      sagaFailuresPer5Minutes: 50,
+      stuckSagas: 10,
+      outboxLagSeconds: 600,
+      queueAgeSeconds: 1800,
+      databaseCpuPercent: 90,
+      databaseFreeStorageGiB: 2,
+      databaseConnections: 60,
+      http5xxPer5Minutes: 50,
+    },
+    edge: { rateLimitPer5Minutes: 3000, authRateLimitPer5Minutes: 100, deletionProtection: false },
     gatewayHttps: false,
   },
   prod: {
@@ -72,12 +104,25 @@ export const ENVIRONMENTS: Record<'dev' | 'prod', EnvironmentSettings> = {
       backupRetentionDays: 14,
       deletionProtection: true,
       performanceInsights: true,
+      backupPlan: { dailyRetentionDays: 35, monthlyForAYear: true },
     },
-    logRetentionDays: 90,
+    logRetentionDays: 365,
     archiveRetentionDays: 90,
     keepData: true,
     containerInsights: 'enhanced',
-    alarms: { dlqDepth: 1, breakerOpenMinutes: 3, sagaFailuresPer5Minutes: 5, stuckSagas: 1, outboxLagSeconds: 60 },
+    alarms: {
+      dlqDepth: 1,
+      breakerOpenMinutes: 3,
+      sagaFailuresPer5Minutes: 5,
+      stuckSagas: 1,
+      outboxLagSeconds: 60,
+      queueAgeSeconds: 300,
+      databaseCpuPercent: 80,
+      databaseFreeStorageGiB: 10,
+      databaseConnections: 1200,
+      http5xxPer5Minutes: 10,
+    },
+    edge: { rateLimitPer5Minutes: 3000, authRateLimitPer5Minutes: 100, deletionProtection: true },
     gatewayHttps: true,
   },
 };

@@ -26,6 +26,8 @@ export class Messaging extends Construct {
   readonly queues: Map<string, sqs.Queue>;
   /** Dead-letter queues by name, with the queue each one serves (the event-target DLQ serves the bus). */
   readonly deadLetterQueues: Map<string, { queue: sqs.Queue; serves: string }>;
+  /** The topology's work queues (not their DLQs), by name. */
+  readonly workQueues: string[];
   readonly archive: events.Archive;
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
@@ -34,6 +36,7 @@ export class Messaging extends Construct {
     const removalPolicy = props.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.queues = new Map();
     this.deadLetterQueues = new Map();
+    this.workQueues = topology.queues.map((q) => q.name);
 
     const queue = (name: string, options: { retentionSeconds: number; visibilityTimeoutSeconds?: number; deadLetterQueue?: sqs.DeadLetterQueue }) => {
       const created = new sqs.Queue(this, `Queue-${name}`, {
@@ -93,6 +96,11 @@ export class Messaging extends Construct {
       retention: Duration.days(props.archiveRetentionDays),
     });
     this.archive.applyRemovalPolicy(removalPolicy);
+  }
+
+  /** The dead-letter queue a work queue moves failed messages to. */
+  deadLetterOf(name: string): string | undefined {
+    return [...this.deadLetterQueues].find(([, { serves }]) => serves === name)?.[0];
   }
 
   queue(name: string): sqs.Queue {

@@ -10,13 +10,15 @@ import type { SecretId, ServiceSpec } from '../catalog.ts';
 import type { EnvironmentSettings } from './environments.ts';
 import type { Messaging } from './messaging.ts';
 import { COLLECTOR_OTLP_ENDPOINT, collectorConfig, XRAY_ACTIONS } from './metrics-collector.ts';
+import { grantMessagingInspection, putEventsStatement } from './messaging-grants.ts';
 
 export interface PayMeshServiceProps {
   spec: ServiceSpec;
   environment: EnvironmentSettings;
   cluster: ecs.ICluster;
   image: ecs.ContainerImage;
-  collectorImage: string;
+  /** The ADOT collector's image, and the ECR pull-through cache repository it comes through (the task pulls it there, inside the VPC). */
+  collector: { image: ecs.ContainerImage; pullThroughRepositoryArn?: string };
   namespace: servicediscovery.INamespace;
   messaging: Messaging;
   database: { environment: Record<string, string>; secrets: Record<string, ecs.Secret> };
@@ -29,9 +31,10 @@ export const HEALTH_CHECK_COMMAND = ['CMD', 'node', '/app/infra/container/health
 
 /**
  * One PayMesh service on Fargate: its task (the service container, plus a
- * metrics collector beside HTTP services), its security group, its Cloud Map
- * name, its log group, scaling, and a task role allowed exactly the queues
- * and bus the catalog says it uses.
+ * metrics collector beside HTTP services), its security group (no egress of
+ * its own: the stack opens what it needs), its Cloud Map name, its log group,
+ * scaling, and a task role allowed exactly the queues and events the catalog
+ * says it uses.
  */
 export class PayMeshService extends Construct {
   readonly spec: ServiceSpec;
@@ -107,13 +110,19 @@ export class PayMeshService extends Construct {
     if (metricsListener) {
       this.taskDefinition.addContainer('metrics', {
         containerName: 'metrics-collector',
-        image: ecs.ContainerImage.fromRegistry(props.collectorImage),
+        image: props.collector.image,
         essential: false,
         cpu: environment.tasks.collectorCpu,
         memoryLimitMiB: environment.tasks.collectorMemoryMiB,
         environment: { AOT_CONFIG_CONTENT: collectorConfig({ port: metricsListener.port, logGroupName: props.metricsLogGroup.logGroupName }), AWS_REGION: Aws.REGION },
         logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'metrics-collector' }),
       });
+      if (props.collector.pullThroughRepositoryArn) {
+        // The first pull of a tag makes ECR fetch it from the upstream registry into the cache repository.
+        this.taskDefinition.obtainExecutionRole().addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], resources: [props.collector.pullThroughRepositoryArn] }),
+        );
+      }
       props.metricsLogGroup.grantWrite(this.taskDefinition.taskRole);
       this.taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({ actions: XRAY_ACTIONS, resources: ['*'] }));
     }
@@ -123,7 +132,8 @@ export class PayMeshService extends Construct {
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.cluster.vpc,
       description: `PayMesh ${spec.name}`,
-      allowAllOutbound: true,
+      // Egress only where the stack opens it: the VPC endpoints, the database, the services it calls.
+      allowAllOutbound: false,
     });
 
     this.service = new ecs.FargateService(this, 'Service', {
@@ -169,31 +179,22 @@ export class PayMeshService extends Construct {
     }
   }
 
-  /** Send to and receive from its own queues only; put events on the one bus, if it publishes. */
+  /**
+   * Exactly what its code does with the messaging: receive from and delete in the queues it consumes
+   * (and read the depth of their DLQs, messaging/consumer-host.ts), send to the queues it sends to, put
+   * events on the bus only under its own sources and detail-types, and, for the gateway, look without
+   * touching (messaging-grants.ts).
+   */
   private grantMessaging(messaging: Messaging, role: iam.IRole): void {
-    for (const name of this.spec.consumes) messaging.queue(name).grantConsumeMessages(role);
+    for (const name of this.spec.consumes) {
+      messaging.queue(name).grantConsumeMessages(role);
+      const dlq = messaging.deadLetterOf(name);
+      if (dlq && !this.spec.consumes.includes(dlq)) messaging.queue(dlq).grant(role, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
+    }
     for (const name of this.spec.sends) messaging.queue(name).grantSendMessages(role);
-    if (this.spec.putsEvents) messaging.bus.grantPutEventsTo(role);
-    if (this.spec.operatesMessaging) grantMessagingOperations(messaging, role);
+    for (const grant of this.spec.publishes) role.addToPrincipalPolicy(putEventsStatement(messaging.bus, grant));
+    if (this.spec.inspectsMessaging) grantMessagingInspection(messaging, role);
   }
-}
-
-/** What the admin API needs to show queues, handle dead letters and replay events; still nothing beyond PayMesh's own queues and bus. */
-function grantMessagingOperations(messaging: Messaging, role: iam.IRole): void {
-  for (const queue of messaging.queues.values()) queue.grant(role, 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl');
-  for (const [, { queue, serves }] of messaging.deadLetterQueues) {
-    queue.grantConsumeMessages(role);
-    queue.grant(role, 'sqs:ChangeMessageVisibility');
-    const source = messaging.queues.get(serves);
-    if (source) source.grantSendMessages(role);
-  }
-  role.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['events:StartReplay', 'events:DescribeReplay', 'events:ListReplays', 'events:CancelReplay', 'events:DescribeArchive'],
-      resources: [messaging.archive.archiveArn, `arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:replay/*`],
-    }),
-  );
-  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['events:ListRules', 'events:DescribeEventBus'], resources: [messaging.bus.eventBusArn] }));
 }
 
 export function retentionDays(days: number): logs.RetentionDays {

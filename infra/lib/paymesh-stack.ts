@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { CfnOutput, CfnParameter, Duration, RemovalPolicy, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import { DockerImageAsset, Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -17,10 +18,15 @@ import { CanaryRouting } from './canary-routing.ts';
 import { Database } from './database.ts';
 import type { EnvironmentSettings } from './environments.ts';
 import { Messaging } from './messaging.ts';
+import { OperatorAccess } from './operator-access.ts';
 import { PayMeshService, retentionDays } from './paymesh-service.ts';
+import { PrivateEndpoints } from './private-endpoints.ts';
+import { PublicEdge } from './public-edge.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0';
+/** Images from Amazon ECR Public reach the tasks through this ECR pull-through cache prefix: pulled inside the VPC, with no internet egress. */
+export const PUBLIC_ECR_CACHE_PREFIX = 'paymesh-ecr-public';
 
 export interface PayMeshStackProps extends StackProps {
   environment: EnvironmentSettings;
@@ -32,12 +38,15 @@ export interface PayMeshStackProps extends StackProps {
   services?: ServiceSpec[];
 }
 
-/** The whole platform for one environment: network, messaging, database, services, discovery, canary routing, alarms. */
+/** The whole platform for one environment: network, messaging, database, services, discovery, canary routing, the public edge, alarms, operator access. */
 export class PayMeshStack extends Stack {
   readonly messaging: Messaging;
   readonly services: Map<string, PayMeshService>;
   readonly canary: CanaryRouting;
   readonly alarms: Alarms;
+  readonly operatorAccess: OperatorAccess;
+  readonly database: Database;
+  readonly endpoints: PrivateEndpoints;
 
   constructor(scope: Construct, id: string, props: PayMeshStackProps) {
     super(scope, id, { description: `PayMesh ${props.environment.name}: services on ECS Fargate, SQS, EventBridge, RDS PostgreSQL, Cloud Map, VPC Lattice`, ...props });
@@ -59,10 +68,23 @@ export class PayMeshStack extends Stack {
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
     });
+    const serviceSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    vpc.addFlowLog('FlowLogs', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(
+        new logs.LogGroup(this, 'FlowLogsGroup', {
+          logGroupName: `/paymesh/${environment.name}/vpc-flow-logs`,
+          retention: retentionDays(environment.logRetentionDays),
+          removalPolicy: keep,
+        }),
+      ),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    // The tasks reach AWS's APIs through VPC endpoints; their security groups have no other way out.
+    this.endpoints = new PrivateEndpoints(this, 'Endpoints', { vpc, subnets: serviceSubnets });
     const cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: `paymesh-${environment.name}`,
       vpc,
-      containerInsightsV2: { disabled: ecs.ContainerInsights.DISABLED, enabled: ecs.ContainerInsights.ENABLED, enhanced: ecs.ContainerInsights.ENHANCED }[environment.containerInsights],
+      containerInsightsV2: { enabled: ecs.ContainerInsights.ENABLED, enhanced: ecs.ContainerInsights.ENHANCED }[environment.containerInsights],
     });
     const namespace = new servicediscovery.PrivateDnsNamespace(this, 'Namespace', {
       name: DISCOVERY_NAMESPACE,
@@ -80,6 +102,7 @@ export class PayMeshStack extends Stack {
       keepData: environment.keepData,
     });
     const database = new Database(this, 'Database', { vpc, environment });
+    this.database = database;
     const gatewayJwt = new secretsmanager.Secret(this, 'GatewayJwtSecret', {
       secretName: `paymesh/${environment.name}/gateway-jwt`,
       description: 'HS256 key the gateway signs access tokens with',
@@ -105,6 +128,8 @@ export class PayMeshStack extends Stack {
           new DockerImageAsset(this, 'Image', { directory: REPO_ROOT, file: 'Dockerfile', platform: Platform.LINUX_AMD64 }),
         );
 
+    const collector = this.collectorImage(props.collectorImage ?? DEFAULT_COLLECTOR_IMAGE);
+
     this.services = new Map();
     for (const spec of specs) {
       const service = new PayMeshService(this, `Service-${spec.name}`, {
@@ -112,7 +137,7 @@ export class PayMeshStack extends Stack {
         environment,
         cluster,
         image,
-        collectorImage: props.collectorImage ?? DEFAULT_COLLECTOR_IMAGE,
+        collector,
         namespace,
         messaging: this.messaging,
         database: database.connectionSettings(),
@@ -120,6 +145,8 @@ export class PayMeshStack extends Stack {
         metricsLogGroup,
       });
       database.allowFrom(service.securityGroup);
+      this.endpoints.allowFrom(service.securityGroup);
+      if (collector.cacheRule) (service.service.node.defaultChild as ecs.CfnService).addResourceDependency(collector.cacheRule);
       this.services.set(spec.name, service);
       // Cloud Map registers one name per ECS service; the service's other names point at it.
       const [registered, ...aliases] = spec.listeners.flatMap((l) => l.discoveryNames);
@@ -143,7 +170,8 @@ export class PayMeshStack extends Stack {
         }
         const found = listenerFor(name, specs);
         if (!found) throw new Error(`${caller.spec.name} calls ${name}, which no PayMesh service answers`);
-        this.services.get(found.service.name)!.securityGroup.addIngressRule(caller.securityGroup, ec2.Port.tcp(found.listener.port), `${name} from ${caller.spec.name}`);
+        // Ingress on the callee's group and egress on the caller's.
+        this.services.get(found.service.name)!.securityGroup.connections.allowFrom(caller.securityGroup, ec2.Port.tcp(found.listener.port), `${name} from ${caller.spec.name}`);
       }
     }
 
@@ -158,22 +186,51 @@ export class PayMeshStack extends Stack {
       keepData: environment.keepData,
     });
 
+    let publicEntry: { loadBalancer: elbv2.ApplicationLoadBalancer; targetGroup: elbv2.ApplicationTargetGroup } | undefined;
     for (const service of this.services.values()) {
-      if (service.spec.public) this.exposeToInternet(vpc, service, environment);
+      if (service.spec.public) publicEntry = this.exposeToInternet(vpc, service, environment);
     }
 
-    this.alarms = new Alarms(this, 'Alarms', { environment, messaging: this.messaging, services: specs });
+    this.alarms = new Alarms(this, 'Alarms', {
+      environment,
+      messaging: this.messaging,
+      services: specs,
+      ecsServices: [...this.services.values()],
+      clusterName: cluster.clusterName,
+      database: database.instance,
+      publicEntry,
+      versionTargetGroups: this.canary.targetGroups,
+    });
+    this.operatorAccess = new OperatorAccess(this, 'OperatorAccess', { messaging: this.messaging, environmentName: environment.name });
 
     new CfnOutput(this, 'DatabaseSecretName', { value: database.instance.secret!.secretName, description: 'Secrets Manager secret holding the database credentials' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe the on-call address or chat integration here' });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
   }
 
-  private exposeToInternet(vpc: ec2.IVpc, service: PayMeshService, environment: EnvironmentSettings): void {
+  /**
+   * The collector's image. One from Amazon ECR Public comes through an ECR pull-through cache rule, so
+   * the task pulls it from ECR inside the VPC; any other must be reachable through the ECR endpoints.
+   */
+  private collectorImage(uri: string): { image: ecs.ContainerImage; pullThroughRepositoryArn?: string; cacheRule?: ecr.CfnPullThroughCacheRule } {
+    const upstream = /^public\.ecr\.aws\/([^:@]+)[:@](.+)$/.exec(uri);
+    if (!upstream) return { image: ecs.ContainerImage.fromRegistry(uri) };
+    const [, path, tagOrDigest] = upstream;
+    const cacheRule = new ecr.CfnPullThroughCacheRule(this, 'PublicEcrCache', {
+      ecrRepositoryPrefix: PUBLIC_ECR_CACHE_PREFIX,
+      upstreamRegistry: 'ecr-public',
+      upstreamRegistryUrl: 'public.ecr.aws',
+    });
+    const repository = ecr.Repository.fromRepositoryName(this, 'CollectorRepository', `${PUBLIC_ECR_CACHE_PREFIX}/${path}`);
+    return { image: ecs.ContainerImage.fromEcrRepository(repository, tagOrDigest), pullThroughRepositoryArn: repository.repositoryArn, cacheRule };
+  }
+
+  private exposeToInternet(vpc: ec2.IVpc, service: PayMeshService, environment: EnvironmentSettings) {
     const loadBalancer = new elbv2.ApplicationLoadBalancer(this, `PublicLoadBalancer-${service.spec.name}`, {
       vpc,
       internetFacing: true,
       dropInvalidHeaderFields: true,
+      deletionProtection: environment.edge.deletionProtection,
       // WebSocket pushes (/ws) stay open between messages.
       idleTimeout: Duration.seconds(300),
     });
@@ -195,13 +252,15 @@ export class PayMeshStack extends Stack {
       listener = loadBalancer.addListener('Http', { port: 80, protocol: elbv2.ApplicationProtocol.HTTP });
     }
     const main = service.spec.listeners[0]!;
-    listener.addTargets(service.spec.name, {
+    const targetGroup = listener.addTargets(service.spec.name, {
       port: main.port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [service.service.loadBalancerTarget({ containerName: service.spec.name, containerPort: main.port })],
       healthCheck: { path: '/healthz', interval: Duration.seconds(15), healthyHttpCodes: '200' },
       deregistrationDelay: Duration.seconds(30),
     });
+    new PublicEdge(this, 'PublicEdge', { loadBalancer, environment });
     new CfnOutput(this, 'GatewayUrl', { value: `${environment.gatewayHttps ? 'https' : 'http'}://${loadBalancer.loadBalancerDnsName}`, description: 'The public API (/v1)' });
+    return { loadBalancer, targetGroup };
   }
 }

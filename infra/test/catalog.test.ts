@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { SOURCES, TRANSACTION_EVENTS, USER_EVENTS } from '../../contracts/events.ts';
 import { loadTopology, QUEUES } from '../../contracts/topology.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { availableServices } from '../../scripts/services.ts';
@@ -28,6 +29,42 @@ function sourceFiles(dir: string): string[] {
 const read = (file: string) => readFileSync(path.join(REPO_ROOT, file), 'utf8');
 const sorted = (values: Iterable<string>) => [...new Set(values)].sort();
 
+const CONSTANTS: Record<string, Record<string, string>> = { SOURCES, TRANSACTION_EVENTS, USER_EVENTS };
+/** A source or detail-type as the code writes it: a contracts/events.ts constant, a string, or a local const holding one. */
+function resolve(expression: string, text: string): string | undefined {
+  const constant = /^(SOURCES|TRANSACTION_EVENTS|USER_EVENTS)\.(\w+)$/.exec(expression);
+  if (constant) return CONSTANTS[constant[1]!]![constant[2]!];
+  const literal = /^'([^']+)'$/.exec(expression);
+  if (literal) return literal[1];
+  const local = new RegExp(`const ${expression} = '([^']+)'`).exec(text);
+  return local?.[1];
+}
+
+/** The source the event helper in `file` sets (`source: SOURCES.x`). */
+function helperSource(file: string): string | undefined {
+  const text = read(file);
+  const m = /source: (SOURCES\.\w+)/.exec(text);
+  return m ? resolve(m[1]!, text) : undefined;
+}
+
+/**
+ * The events a body of code publishes: every `{ source: …, detailType: … }` it builds, the payment saga's
+ * sagaEvent(…, TRANSACTION_EVENTS.x) and the user service's userEvent(USER_EVENTS.x) (with the source their
+ * helper sets), and messaging/dlq-handler.ts's alerts when the code raises them through eventBridgeAlert.
+ */
+function publishedEvents(text: string): Set<string> {
+  const found = new Set<string>();
+  const add = (source: string | undefined, detailType: string | undefined) => {
+    if (source && detailType) found.add(`${source} / ${detailType}`);
+  };
+  for (const m of text.matchAll(/source: (SOURCES\.\w+|'[^']+'), detailType: ([A-Z_]+(?:\.\w+)?|'[^']+')/g)) add(resolve(m[1]!, text), resolve(m[2]!, text));
+  for (const m of text.matchAll(/sagaEvent\(\w+, (TRANSACTION_EVENTS\.\w+)/g)) add(helperSource('services/payment/saga/transitions.ts'), resolve(m[1]!, text));
+  for (const m of text.matchAll(/userEvent\((USER_EVENTS\.\w+)/g)) add(helperSource('services/user/events.ts'), resolve(m[1]!, text));
+  const alerts = read('messaging/dlq-handler.ts');
+  if (text !== alerts && text.includes('eventBridgeAlert(')) for (const event of publishedEvents(alerts)) found.add(event);
+  return found;
+}
+
 /** What a service's code says about its messaging and its calls. */
 function codeFacts(spec: ServiceSpec) {
   const files = sourceFiles(spec.folder).map((f) => ({ file: f, text: read(f) }));
@@ -43,6 +80,7 @@ function codeFacts(spec: ServiceSpec) {
     putsEvents: files.some((f) => /createEventBridgeClient\(|new EventPublisher\(|new OutboxRelay\(/.test(f.text)),
     outbox: files.some((f) => /new OutboxRelay\(/.test(f.text)),
     calls: sorted(files.flatMap((f) => [...f.text.matchAll(/'([a-z0-9-]+\.paypal\.local)'/g)].map((m) => m[1]!))),
+    published: sorted(files.flatMap((f) => [...publishedEvents(f.text)])),
     text: files.map((f) => f.text).join('\n'),
   };
 }
@@ -63,7 +101,10 @@ for (const spec of SERVICES) {
     const where = `infra/catalog.ts, ${spec.name}`;
     assert.deepEqual(sorted([...spec.consumes, ...spec.sends]), facts.queues, `${where}: consumes + sends must be the queues its code names`);
     for (const queue of facts.consumed) assert.ok(spec.consumes.includes(queue), `${where}: it consumes ${queue}`);
-    assert.equal(spec.putsEvents, facts.putsEvents, `${where}: putsEvents`);
+    assert.equal(spec.publishes.length > 0, facts.putsEvents, `${where}: publishes, since its code puts events on the bus`);
+    // Its task role may put exactly these (events:source and events:detail-type conditions): none more, none missing.
+    const declared = sorted(spec.publishes.flatMap((g) => g.detailTypes.map((d) => `${g.source} / ${d}`)));
+    assert.deepEqual(declared, facts.published, `${where}: publishes must be the source / detail-type pairs its code publishes`);
     assert.equal(spec.outbox, facts.outbox, `${where}: outbox`);
     assert.deepEqual(sorted(spec.calls), facts.calls, `${where}: calls must be the paypal.local names its code resolves`);
     const shared = SHARED.map(read).join('\n');

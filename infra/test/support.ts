@@ -10,6 +10,7 @@ export interface Resource {
   Properties: Record<string, any>;
   DeletionPolicy?: string;
   UpdateReplacePolicy?: string;
+  DependsOn?: string | string[];
 }
 
 export interface Synthesized {
@@ -78,3 +79,50 @@ export function taskRoleStatements(json: Synthesized['json'], service: string): 
 
 export const actionsOf = (s: Statement): string[] => (Array.isArray(s.Action) ? s.Action : [s.Action]);
 export const resourcesOf = (s: Statement): unknown[] => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]);
+
+export interface PolicyStatement extends Statement {
+  Condition?: Record<string, Record<string, string | string[]>>;
+}
+
+/** What a request names: an action, a resource (a logical id in the template, or an ARN tail such as `replay/fix-1`), and its condition keys. */
+export interface IamRequest {
+  action: string;
+  resource: { id: string } | { tail: string };
+  context?: Record<string, string>;
+}
+
+const glob = (pattern: string, value: string) => new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(value);
+
+function resourceMatches(resource: unknown, requested: IamRequest['resource']): boolean {
+  if (resource === '*') return true;
+  if ('id' in requested) return refId(resource) === requested.id;
+  // An ARN built with Fn::Join: its last literal part names the resource (`...:replay/*`).
+  const parts = (resource as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1];
+  const tail = parts?.at(-1);
+  return typeof tail === 'string' && glob(tail.replace(/^.*:/, ''), requested.tail);
+}
+
+function conditionsHold(condition: PolicyStatement['Condition'], context: Record<string, string>): boolean {
+  for (const [operator, keys] of Object.entries(condition ?? {})) {
+    if (operator !== 'StringEquals') throw new Error(`the evaluator knows StringEquals only, not ${operator}: extend it`);
+    for (const [key, allowed] of Object.entries(keys)) {
+      const value = context[key];
+      if (value === undefined || ![allowed].flat().includes(value)) return false;
+    }
+  }
+  return true;
+}
+
+/** IAM's answer for one request against one identity policy: an Allow that matches it and no Deny that does (no SCPs, no boundaries). */
+export function allows(statements: PolicyStatement[], request: IamRequest): boolean {
+  const matches = (s: PolicyStatement) =>
+    actionsOf(s).some((a) => glob(a, request.action)) && resourcesOf(s).some((r) => resourceMatches(r, request.resource)) && conditionsHold(s.Condition, request.context ?? {});
+  return statements.some((s) => s.Effect === 'Allow' && matches(s)) && !statements.some((s) => s.Effect === 'Deny' && matches(s));
+}
+
+/** Every IAM statement attached to the role with this logical id. */
+export function roleStatements(json: Synthesized['json'], roleId: string): PolicyStatement[] {
+  return resourcesOfType(json, 'AWS::IAM::Policy')
+    .filter(([, p]) => (p.Properties.Roles as unknown[]).some((r) => refId(r) === roleId))
+    .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as PolicyStatement[]);
+}
