@@ -84,7 +84,7 @@ export function platformPids(dataDir: string): Map<string, number> {
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
       if (!environ.includes(`DATA_DIR=${dataDir}`)) continue;
       let name = main.match(/services\/([a-z-]+)\/main\.ts$/)![1]!;
-      if (name === 'payment' && environ.includes('PAYMENT_VERSION=v2')) name = 'payment-v2';
+      if (name === 'payment' && environ.includes('PAYMENT_SERVICE_VERSION=v2')) name = 'payment-v2';
       pids.set(name, Number(entry));
     } catch {
       // the process ended meanwhile, or is not ours to read

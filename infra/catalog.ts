@@ -42,6 +42,8 @@ export interface ServiceSpec {
   public?: boolean;
   /** Its `service` label in metrics (both payment versions report as `payment`). */
   metricsService: string;
+  /** Its `version` label in metrics (PAYMENT_SERVICE_VERSION): the payment versions' alarms are per version. */
+  metricsVersion?: string;
   /** Queues it receives from and deletes (consumers and DLQ handlers). */
   consumes: string[];
   /** Queues it sends to (outbox destinations, DLQ redrives). */
@@ -64,6 +66,12 @@ export interface ServiceSpec {
    * the topology file, not literals.
    */
   inspectsMessaging?: boolean;
+  /**
+   * The database it opens (databaseConfigFromEnv in storage/database.ts): its schema, and its PostgreSQL role
+   * `paymesh_<database>` (storage/provision.ts) with a secret of its own. Payment v1 and v2 share `payment`.
+   * Absent: it opens no database, gets no database secret and cannot reach the database.
+   */
+  database?: string;
   /** Runs a transactional outbox relay (publishes outbox_* metrics). */
   outbox: boolean;
   /** Names it calls, as discovery/resolver.ts knows them (e.g. user-service.paypal.local). */
@@ -115,6 +123,7 @@ export const SERVICES: ServiceSpec[] = [
     consumes: [],
     sends: [],
     publishes: [],
+    database: 'schema-registry',
     outbox: false,
     calls: [],
     settings: {},
@@ -130,6 +139,7 @@ export const SERVICES: ServiceSpec[] = [
     consumes: ['wallet-events'],
     sends: [],
     publishes: [],
+    database: 'wallet',
     outbox: false,
     calls: [],
     settings: {},
@@ -144,6 +154,7 @@ export const SERVICES: ServiceSpec[] = [
     consumes: [],
     sends: [],
     publishes: [{ source: SOURCES.user, detailTypes: Object.values(USER_EVENTS) }],
+    database: 'user',
     outbox: true,
     calls: [],
     // Made at the user service's first start while there is no operator; later starts leave operators alone.
@@ -156,12 +167,14 @@ export const SERVICES: ServiceSpec[] = [
     listeners: [http('PAYMENT', ['payment-service-v1'])],
     routingNode: 'payment-service-v1',
     metricsService: 'payment',
+    metricsVersion: 'v1',
     consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
     sends: ['payment-processing', 'payment-saga'],
     publishes: [SAGA_EVENTS, OPERATIONS_ALERT],
+    database: 'payment',
     outbox: true,
     calls: ['user-service.paypal.local', 'wallet-service.paypal.local', 'schema-registry.paypal.local'],
-    settings: { PAYMENT_VERSION: 'v1' },
+    settings: { PAYMENT_SERVICE_VERSION: 'v1' },
     scaleOnQueue: 'payment-saga',
   },
   {
@@ -170,12 +183,14 @@ export const SERVICES: ServiceSpec[] = [
     listeners: [http('PAYMENT', ['payment-service-v2'])],
     routingNode: 'payment-service-v2',
     metricsService: 'payment',
+    metricsVersion: 'v2',
     consumes: ['payment-processing', 'payment-saga', 'payment-dlq', 'payment-saga-dlq'],
     sends: ['payment-processing', 'payment-saga'],
     publishes: [SAGA_EVENTS, OPERATIONS_ALERT],
+    database: 'payment',
     outbox: true,
     calls: ['user-service.paypal.local', 'wallet-service.paypal.local', 'schema-registry.paypal.local'],
-    settings: { PAYMENT_VERSION: 'v2' },
+    settings: { PAYMENT_SERVICE_VERSION: 'v2' },
   },
   {
     name: 'transaction',
@@ -185,6 +200,7 @@ export const SERVICES: ServiceSpec[] = [
     consumes: ['transaction-events'],
     sends: [],
     publishes: [],
+    database: 'transaction',
     outbox: false,
     calls: [],
     settings: {},
@@ -198,6 +214,7 @@ export const SERVICES: ServiceSpec[] = [
     consumes: ['notifications'],
     sends: [],
     publishes: [],
+    database: 'notification',
     outbox: false,
     calls: [],
     settings: {},
@@ -211,6 +228,7 @@ export const SERVICES: ServiceSpec[] = [
     consumes: ['audit-logs'],
     sends: [],
     publishes: [],
+    database: 'audit',
     outbox: false,
     calls: [],
     settings: {},
@@ -227,6 +245,7 @@ export const SERVICES: ServiceSpec[] = [
     // Operator actions are recorded as `Operator action` events before they are carried out.
     publishes: [{ source: SOURCES.operations, detailTypes: ['Operator action'] }],
     inspectsMessaging: true,
+    database: 'gateway',
     outbox: false,
     calls: [
       'audit-service.paypal.local',

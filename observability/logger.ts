@@ -13,11 +13,12 @@ const EMAIL_FIELDS = ['email', 'receiver_email'];
  * reach a line: fields are redacted by name, and the finished line is
  * scrubbed of emails, card numbers and tokens that hid in free text.
  */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream, fields: Record<string, string> = {}): Logger {
   const options: pino.LoggerOptions = {
     name: service,
     level,
-    base: { service },
+    // `fields`: more on every line, e.g. the payment service's `version` (v1, v2 canary).
+    base: { service, ...fields },
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin: () => activeIds() ?? {},
     redact: {

@@ -57,13 +57,20 @@ export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Data
 
   if (!SCHEMA_NAME.test(config.schema)) throw new Error(`invalid PostgreSQL schema name '${config.schema}'`);
   // Create the schema on its own connection first: the pool's connections pin search_path to it.
+  // A service logged in as its own role (storage/provision.ts) finds its schema made for it, and may not
+  // create schemas: PostgreSQL checks that right before IF NOT EXISTS, so look first.
   const admin = new pg.Client({ connectionString: config.url });
   await admin.connect();
   try {
-    await admin.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema}"`);
+    const { rowCount } = await admin.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [config.schema]);
+    if (rowCount === 0) await admin.query(`CREATE SCHEMA IF NOT EXISTS "${config.schema}"`);
   } catch (err) {
+    const code = (err as { code?: string }).code;
     // Two services racing to create the same schema: the loser sees a unique violation.
-    if ((err as { code?: string }).code !== '23505') throw err;
+    if (code === '42501') {
+      throw new Error(`PostgreSQL schema '${config.schema}' does not exist and this login may not create it: run \`npm run db:provision\` with the admin credentials`, { cause: err });
+    }
+    if (code !== '23505') throw err;
   } finally {
     await admin.end();
   }

@@ -1,7 +1,7 @@
 /**
  * The image's entry point: runs one PayMesh service in this process, chosen
  * by the first argument or SERVICE, with the settings scripts/services.ts
- * gives it (e.g. PAYMENT_VERSION=v2 for payment-v2) unless the environment
+ * gives it (e.g. PAYMENT_SERVICE_VERSION=v2 for payment-v2) unless the environment
  * already sets them. No supervisor: when the service exits, the container
  * does, and ECS replaces the task.
  */

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -27,6 +28,8 @@ export interface AlarmsProps {
 
 /** CloudWatch namespace and metric of VPC Lattice's 5xx answers per target group. */
 export const LATTICE_5XX = { namespace: 'AWS/VpcLattice', metricName: 'HTTPCode_5XX_Count' };
+/** VPC Lattice's time to answer a request per target group, in milliseconds. */
+export const LATTICE_REQUEST_TIME = { namespace: 'AWS/VpcLattice', metricName: 'RequestTime' };
 
 /**
  * The alarms docs/operations.md explains: messages in a dead-letter queue
@@ -41,6 +44,8 @@ export const LATTICE_5XX = { namespace: 'AWS/VpcLattice', metricName: 'HTTPCode_
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
   readonly alarms: cloudwatch.Alarm[] = [];
+  /** Each payment version's own alarms (5xx, saga failure rate, latency), by virtual node: its ECS deployment alarms. */
+  readonly versionAlarms = new Map<string, cloudwatch.Alarm[]>();
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -208,8 +213,13 @@ export class Alarms extends Construct {
       );
     }
 
+    const versionAlarm = (node: string, alarm: cloudwatch.Alarm) => {
+      add(alarm);
+      this.versionAlarms.set(node, [...(this.versionAlarms.get(node) ?? []), alarm]);
+    };
     for (const [node, targetGroup] of props.versionTargetGroups ?? []) {
-      add(
+      versionAlarm(
+        node,
         new cloudwatch.Metric({ ...LATTICE_5XX, dimensionsMap: { TargetGroup: targetGroup.attrId }, statistic: 'Sum', period: Duration.minutes(5) }).createAlarm(this, `Version5xx-${node}`, {
           alarmName: `${prefix}-5xx-${node}`,
           alarmDescription: `${node} answered 5xx more than ${thresholds.http5xxPer5Minutes} times in 5 minutes (VPC Lattice). See docs/operations.md#5xx-from-one-payment-version`,
@@ -219,6 +229,49 @@ export class Alarms extends Construct {
           // No requests (a version at weight 0), no data.
           treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         }),
+      );
+      versionAlarm(
+        node,
+        new cloudwatch.Metric({ ...LATTICE_REQUEST_TIME, dimensionsMap: { TargetGroup: targetGroup.attrId }, statistic: 'p99', period: Duration.minutes(5) }).createAlarm(this, `VersionLatency-${node}`, {
+          alarmName: `${prefix}-latency-${node}`,
+          alarmDescription: `${node}'s p99 request time was above ${thresholds.versionLatencyP99Ms} ms for 10 minutes (VPC Lattice). See docs/operations.md#slow-or-failing-payment-version`,
+          threshold: thresholds.versionLatencyP99Ms,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 2,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      const version = props.services.find((s) => s.routingNode === node)?.metricsVersion;
+      if (!version) continue;
+      // The version's failed sagas among those that ended (saga_completion_rate by version, through its collector).
+      const outcomes = (outcome: string) => metric(METRICS.sagaOutcomes, { service: 'payment', version, outcome }, 'Sum', Duration.minutes(5));
+      versionAlarm(
+        node,
+        new cloudwatch.MathExpression({
+          expression: '100 * FILL(failed, 0) / MAX([FILL(failed, 0) + FILL(completed, 0), 1])',
+          usingMetrics: { failed: outcomes('failed'), completed: outcomes('completed') },
+          label: `${node} saga failure rate (%)`,
+          period: Duration.minutes(5),
+        }).createAlarm(this, `VersionSagaFailureRate-${node}`, {
+          alarmName: `${prefix}-saga-failure-rate-${node}`,
+          alarmDescription: `More than ${thresholds.versionSagaFailurePercent}% of the sagas ${node} (version ${version}) ended in 5 minutes failed. See docs/operations.md#slow-or-failing-payment-version`,
+          threshold: thresholds.versionSagaFailurePercent,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          // No saga ended: nothing to judge.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    // Each payment version's own alarms stop its rollout: ECS watches them during a deployment and rolls back to the
+    // last completed one if any goes into ALARM (the canary v2 first of all; v1's deployments are guarded the same way).
+    for (const service of props.ecsServices ?? []) {
+      const own = service.spec.routingNode ? this.versionAlarms.get(service.spec.routingNode) : undefined;
+      if (!own || own.length === 0) continue;
+      service.service.enableDeploymentAlarms(
+        own.map((a) => a.alarmName),
+        { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM },
       );
     }
 

@@ -51,6 +51,10 @@ export interface EnvironmentSettings {
     databaseConnections: number;
     /** 5xx answers in 5 minutes: from the load balancer itself, from the gateway, or from one payment version. */
     http5xxPer5Minutes: number;
+    /** One payment version's failed sagas among those that ended in 5 minutes, percent (a deployment alarm). */
+    versionSagaFailurePercent: number;
+    /** One payment version's p99 request time through VPC Lattice over 5 minutes, ms (a deployment alarm). */
+    versionLatencyP99Ms: number;
   };
   /** The public load balancer: AWS WAF's rate-based rules (requests per client address in 5 minutes) and deletion protection. */
   edge: { rateLimitPer5Minutes: number; authRateLimitPer5Minutes: number; deletionProtection: boolean };
@@ -88,6 +92,8 @@ export const ENVIRONMENTS: Record<'dev' | 'prod', EnvironmentSettings> = {
       databaseFreeStorageGiB: 2,
       databaseConnections: 60,
       http5xxPer5Minutes: 50,
+      versionSagaFailurePercent: 50,
+      versionLatencyP99Ms: 3000,
     },
     edge: { rateLimitPer5Minutes: 3000, authRateLimitPer5Minutes: 100, deletionProtection: false },
     gatewayHttps: false,
@@ -121,6 +127,8 @@ export const ENVIRONMENTS: Record<'dev' | 'prod', EnvironmentSettings> = {
       databaseFreeStorageGiB: 10,
       databaseConnections: 1200,
       http5xxPer5Minutes: 10,
+      versionSagaFailurePercent: 25,
+      versionLatencyP99Ms: 2000,
     },
     edge: { rateLimitPer5Minutes: 3000, authRateLimitPer5Minutes: 100, deletionProtection: true },
     gatewayHttps: true,

@@ -15,7 +15,7 @@ export const METRICS_NAMESPACE = 'PayMesh';
 export const METRICS = {
   /** resilience/service-policy.ts: 0 closed, 1 open, 2 half-open, 3 isolated; label `target`. */
   breakerState: 'circuit_breaker_state',
-  /** services/payment/saga/transitions.ts: sagas that ended, label `outcome` (completed | failed). */
+  /** services/payment/saga/transitions.ts: sagas that ended, label `outcome` (completed | failed), and `version` (v1, v2). */
   sagaOutcomes: 'saga_completion_rate',
   /** services/payment/saga/stuck-sagas.ts: sagas past their step timeout. */
   stuckSagas: 'saga_stuck',
@@ -67,7 +67,8 @@ export function collectorConfig(options: { port: number; logGroupName: string })
     '    metric_declarations:',
     '      - dimensions: [[service], [service, target]]',
     `        metric_name_selectors: ['^${METRICS.breakerState}$']`,
-    '      - dimensions: [[service, outcome]]',
+    // Per version too: each payment version's saga failure rate alarm stops its own deployment.
+    '      - dimensions: [[service, outcome], [service, version, outcome]]',
     `        metric_name_selectors: ['^${METRICS.sagaOutcomes}$']`,
     '      - dimensions: [[service]]',
     `        metric_name_selectors: ['^${METRICS.stuckSagas}$', '^${METRICS.outboxLag}$', '^${METRICS.outboxPending}$']`,

@@ -21,7 +21,8 @@ export interface PayMeshServiceProps {
   collector: { image: ecs.ContainerImage; pullThroughRepositoryArn?: string };
   namespace: servicediscovery.INamespace;
   messaging: Messaging;
-  database: { environment: Record<string, string>; secrets: Record<string, ecs.Secret> };
+  /** Its own database role's connection settings; undefined for a service that opens no database. */
+  database: { environment: Record<string, string>; secrets: Record<string, ecs.Secret> } | undefined;
   secrets: Record<SecretId, ecs.Secret>;
   metricsLogGroup: logs.ILogGroup;
 }
@@ -76,7 +77,7 @@ export class PayMeshService extends Construct {
       listenerSettings[listener.hostSetting] = '0.0.0.0';
       listenerSettings[listener.portSetting] = String(listener.port);
     }
-    const secrets: Record<string, ecs.Secret> = { ...props.database.secrets };
+    const secrets: Record<string, ecs.Secret> = { ...props.database?.secrets };
     for (const [setting, secretId] of Object.entries(spec.secretSettings ?? {})) secrets[setting] = props.secrets[secretId];
 
     this.container = this.taskDefinition.addContainer('app', {
@@ -91,7 +92,7 @@ export class PayMeshService extends Construct {
         ...tracing,
         ...listenerSettings,
         ...spec.settings,
-        ...props.database.environment,
+        ...props.database?.environment,
       },
       secrets,
       portMappings: spec.listeners.map((l) => ({

@@ -16,6 +16,7 @@ import { DISCOVERY_NAMESPACE, listenerFor, SERVICES, type ServiceSpec } from '..
 import { Alarms } from './alarms.ts';
 import { CanaryRouting } from './canary-routing.ts';
 import { Database } from './database.ts';
+import { DatabaseProvisioning } from './database-provisioning.ts';
 import type { EnvironmentSettings } from './environments.ts';
 import { Messaging } from './messaging.ts';
 import { OperatorAccess } from './operator-access.ts';
@@ -46,6 +47,7 @@ export class PayMeshStack extends Stack {
   readonly alarms: Alarms;
   readonly operatorAccess: OperatorAccess;
   readonly database: Database;
+  readonly databaseProvisioning: DatabaseProvisioning;
   readonly endpoints: PrivateEndpoints;
 
   constructor(scope: Construct, id: string, props: PayMeshStackProps) {
@@ -130,6 +132,12 @@ export class PayMeshStack extends Stack {
 
     const collector = this.collectorImage(props.collectorImage ?? DEFAULT_COLLECTOR_IMAGE);
 
+    // Each service database's role and schema, made with the master secret by a one-off task before any service starts.
+    const databases = [...new Set(specs.flatMap((s) => (s.database ? [s.database] : [])))];
+    this.databaseProvisioning = new DatabaseProvisioning(this, 'DatabaseProvisioning', { environment, cluster, image, database, databases, subnets: serviceSubnets });
+    database.allowFrom(this.databaseProvisioning.securityGroup, 'PostgreSQL from the provisioning task');
+    this.endpoints.allowFrom(this.databaseProvisioning.securityGroup);
+
     this.services = new Map();
     for (const spec of specs) {
       const service = new PayMeshService(this, `Service-${spec.name}`, {
@@ -140,11 +148,13 @@ export class PayMeshStack extends Stack {
         collector,
         namespace,
         messaging: this.messaging,
-        database: database.connectionSettings(),
+        database: spec.database ? database.connectionSettings(spec.database) : undefined,
         secrets: { gatewayJwt: ecs.Secret.fromSecretsManager(gatewayJwt), firstOperatorPassword: ecs.Secret.fromSecretsManager(firstOperatorPassword) },
         metricsLogGroup,
       });
-      database.allowFrom(service.securityGroup);
+      // Only services with a database reach it, each with its own role's secret.
+      if (spec.database) database.allowFrom(service.securityGroup);
+      service.service.node.addDependency(this.databaseProvisioning.run);
       this.endpoints.allowFrom(service.securityGroup);
       if (collector.cacheRule) (service.service.node.defaultChild as ecs.CfnService).addResourceDependency(collector.cacheRule);
       this.services.set(spec.name, service);
@@ -203,7 +213,9 @@ export class PayMeshStack extends Stack {
     });
     this.operatorAccess = new OperatorAccess(this, 'OperatorAccess', { messaging: this.messaging, environmentName: environment.name });
 
-    new CfnOutput(this, 'DatabaseSecretName', { value: database.instance.secret!.secretName, description: 'Secrets Manager secret holding the database credentials' });
+    new CfnOutput(this, 'DatabaseSecretName', { value: database.instance.secret!.secretName, description: 'Secrets Manager secret holding the database master credentials (only the provisioning task receives them)' });
+    new CfnOutput(this, 'DatabaseProvisioningTask', { value: this.databaseProvisioning.taskDefinition.family, description: 'Task definition family of the one-off database provisioning task (npm run db:provision)' });
+    new CfnOutput(this, 'DatabaseProvisioningSecurityGroup', { value: this.databaseProvisioning.securityGroup.securityGroupId, description: 'Security group to run the provisioning task with' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe the on-call address or chat integration here' });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
   }

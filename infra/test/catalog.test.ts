@@ -106,6 +106,9 @@ for (const spec of SERVICES) {
     const declared = sorted(spec.publishes.flatMap((g) => g.detailTypes.map((d) => `${g.source} / ${d}`)));
     assert.deepEqual(declared, facts.published, `${where}: publishes must be the source / detail-type pairs its code publishes`);
     assert.equal(spec.outbox, facts.outbox, `${where}: outbox`);
+    // Its database role and secret (storage/provision.ts) are named after the database its code opens.
+    const opened = sorted([...facts.text.matchAll(/databaseConfigFromEnv\('([a-z0-9-]+)'/g)].map((m) => m[1]!));
+    assert.deepEqual(opened, spec.database ? [spec.database] : [], `${where}: database must be the one its code opens`);
     assert.deepEqual(sorted(spec.calls), facts.calls, `${where}: calls must be the paypal.local names its code resolves`);
     const shared = SHARED.map(read).join('\n');
     const settings = [...spec.listeners.flatMap((l) => [l.hostSetting, l.portSetting]), ...Object.keys(spec.settings), ...Object.keys(spec.secretSettings ?? {})];

@@ -23,6 +23,7 @@ test('every setting a service reads is in the configuration table of docs/operat
     // Per-service names built from a prefix are documented in their <SERVICE>_ form.
     if (/`\$\{prefix\}_DATABASE_URL`/.test(text)) read.add('<SERVICE>_DATABASE_URL');
     if (/`\$\{prefix\}_DATABASE_SCHEMA`/.test(text)) read.add('<SERVICE>_DATABASE_SCHEMA');
+    if (/`\$\{prefix\}_DATABASE_PASSWORD`/.test(text)) read.add('<DATABASE>_DATABASE_PASSWORD');
   }
   assert.ok(read.size > 20, 'the scan finds the settings');
   const missing = [...read].filter((name) => !table.includes(`\`${name}\``)).sort();

@@ -54,11 +54,18 @@ test('every AWS API the tasks call has an interface endpoint with private DNS in
   }
 });
 
-test('the endpoints admit HTTPS from PayMesh services only', () => {
+const provisioningGroup = (json: Synthesized['json']) =>
+  resourcesOfType(json, 'AWS::EC2::SecurityGroup').find(([, r]) => String(r.Properties.GroupDescription).startsWith('PayMesh database provisioning'))![0];
+
+test('the endpoints admit HTTPS from PayMesh services (and the database provisioning task) only', () => {
   const group = endpointsGroup(dev.json);
   const ingress = resourcesOfType(dev.json, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties).filter((r) => refId(r.GroupId) === group);
   const serviceByGroup = new Map(SERVICES.map((s) => [groupOf(dev.json, s.name), s.name]));
-  assert.deepEqual(ingress.map((r) => `${serviceByGroup.get(refId(r.SourceSecurityGroupId)!)}:${r.FromPort}-${r.ToPort}`).sort(), SERVICES.map((s) => `${s.name}:443-443`).sort());
+  serviceByGroup.set(provisioningGroup(dev.json), 'db-provision');
+  assert.deepEqual(
+    ingress.map((r) => `${serviceByGroup.get(refId(r.SourceSecurityGroupId)!)}:${r.FromPort}-${r.ToPort}`).sort(),
+    [...SERVICES.map((s) => `${s.name}:443-443`), 'db-provision:443-443'].sort(),
+  );
   assert.equal(dev.json.Resources[group]!.Properties.SecurityGroupIngress, undefined, 'no CIDR-wide rule');
 });
 
@@ -80,11 +87,17 @@ test('no service may send anywhere on the internet: egress only to the endpoints
         const found = listenerFor(name);
         return found ? [`${found.service.name}:${found.listener.port}`] : [`169.254.171.0/24:${8000}`];
       });
-      const want = ['endpoints:443', 'prefix-list S3PrefixListId:443', 'database:postgres', ...calls].sort();
+      const want = ['endpoints:443', 'prefix-list S3PrefixListId:443', ...(spec.database ? ['database:postgres'] : []), ...calls].sort();
       const egress = egressOf(json, groupOf(json, spec.name));
       assert.deepEqual([...new Set(egress)], [...new Set(want)], spec.name);
       assert.ok(!egress.some((e) => e.startsWith('0.0.0.0/0') || e.startsWith('::/0')), `${spec.name}: no egress to the internet`);
     }
+  }
+});
+
+test('the database provisioning task may reach only the endpoints, S3 (image layers) and the database', () => {
+  for (const { json } of [dev, prod]) {
+    assert.deepEqual([...new Set(egressOf(json, provisioningGroup(json)))], ['database:postgres', 'endpoints:443', 'prefix-list S3PrefixListId:443']);
   }
 });
 

@@ -14,6 +14,7 @@ import type { IdempotencyStore } from './idempotency.ts';
 import type { LiveNotifications } from './live-notifications.ts';
 import type { ReadinessReport } from './readiness.ts';
 import type { AdminDeps } from './routes/admin-deps.ts';
+import type { CanaryGuard } from './canary-guard.ts';
 import type { WeightedRouter } from './weighted-router.ts';
 
 /** Everything the gateway's routes need, built once by main.ts (or by a test) and passed in. */
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   notifications: NotificationClient;
   live: LiveNotifications;
   paymentRouter: WeightedRouter | undefined;
+  /** Halts a payment version whose saga failure or 5xx rate crossed its threshold (POST /admin/routing/resume); absent: none. */
+  canaryGuard?: CanaryGuard;
   /** The payment service client for a routing target (virtual node), e.g. payment-service-v2. */
   paymentClients: (node: string) => PaymentClient;
   rateLimits: RateLimits;

@@ -22,11 +22,13 @@ import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
 import { adminDepsFromEnv } from './routes/admin-deps.ts';
 import { WeightedRouter } from './weighted-router.ts';
+import { CanaryGuard, canaryGuardSettingsFromEnv } from './canary-guard.ts';
 import { stopOnSignals } from '../../core/lifecycle.ts';
 
 // Settings first: a bad one stops the gateway before the trace collector takes its port.
 const config = gatewayConfigFromEnv();
 const collectorSettings = collectorSettingsFromEnv();
+const canarySettings = canaryGuardSettingsFromEnv();
 // On one machine the gateway keeps recent traces in a worker thread: its own spans, and the other services' over OTLP/HTTP.
 const traces = collectorSettings && new TraceCollector(collectorSettings);
 const tracing = initTracing('gateway', { localExporter: traces?.exporter });
@@ -45,6 +47,9 @@ const transactions = new TransactionClient(resolver.resolve('transaction-service
 const live = new LiveNotifications(notificationUrl, log);
 // An edit naming a host no one can resolve is refused like a malformed one: the last good weights stay.
 const paymentRouter = new WeightedRouter(config.routingFile ?? PAYMENT_ROUTING_PATH, log, (route) => route.targets.forEach((t) => resolver.resolve(t.hostname)));
+// A payment version whose saga failure or 5xx rate crosses its threshold gets no new payments until resumed (GATEWAY_CANARY_*).
+const canaryGuard = new CanaryGuard(canarySettings, log);
+paymentRouter.useGuard(canaryGuard);
 const paymentClients = new Map<string, PaymentClient>();
 const paymentClient = (node: string) => {
   const target = paymentRouter.current().targets.find((t) => t.node === node);
@@ -56,6 +61,7 @@ const paymentClient = (node: string) => {
   }
   return client;
 };
+canaryGuard.start(() => paymentRouter.current().targets.map((t) => ({ node: t.node, url: paymentClient(t.node).baseUrl })));
 const app = await buildGateway({
   log,
   tokens: new TokenIssuer(resolveJwtSecret(config.jwtSecret), config.accessTokenTtlSeconds),
@@ -68,6 +74,7 @@ const app = await buildGateway({
   sampling: tracing.sampling,
   transactions,
   paymentRouter,
+  canaryGuard,
   paymentClients: paymentClient,
   rateLimits: config.rateLimits,
   accessCounters: new DatabaseLimitCounters(database),
@@ -93,4 +100,4 @@ const address = await app.listen({ host: config.host, port: config.port });
 live.start();
 log.info({ address, traces: tracesUrl ?? tracing.destination }, `gateway listening on ${address}`);
 
-stopOnSignals(log, [() => live.stop(), () => app.close(), () => wallets.close(), () => database.close(), () => tracing.shutdown(), () => traces?.close()]);
+stopOnSignals(log, [() => canaryGuard.stop(), () => live.stop(), () => app.close(), () => wallets.close(), () => database.close(), () => tracing.shutdown(), () => traces?.close()]);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadWeightedRoute, type WeightedRoute, type WeightedTarget } from '../../contracts/routing.ts';
 import { counter } from '../../observability/metrics.ts';
+import type { CanaryGuard, GuardTargetStatus } from './canary-guard.ts';
 
 const routed = counter('gateway_weighted_route_total', 'Requests routed by weighted target', ['route', 'target']);
 
@@ -13,6 +14,11 @@ export interface RoutingStatus {
   loadedAt: string;
   /** The last edit that could not be used, if the file has not been fixed since. */
   rejected: { at: string; error: string } | undefined;
+  /**
+   * Per target: whether the canary guard halted it (no new payments) and its window's
+   * rates; `effective` is the weights picks use now. Absent without a guard.
+   */
+  guard?: { targets: Record<string, GuardTargetStatus>; effective: Array<{ node: string; weight: number }> };
 }
 
 /**
@@ -34,6 +40,7 @@ export class WeightedRouter {
   private text: string;
   private checkedAt = 0;
   private readonly checkIntervalMs: number;
+  private guard: CanaryGuard | undefined;
 
   constructor(file: string, log: Logger, validate: (route: WeightedRoute) => void = () => {}, checkIntervalMs = 1000) {
     this.file = file;
@@ -44,9 +51,23 @@ export class WeightedRouter {
     this.route = this.load();
   }
 
+  /** A version the guard halts gets no new payments while another target with weight is not halted. */
+  useGuard(guard: CanaryGuard): void {
+    this.guard = guard;
+  }
+
+  /** The guard, if any, hears how each payment call to a target went. */
+  recordCall(node: string, error?: unknown): void {
+    this.guard?.recordCall(node, error);
+  }
+
   status(): RoutingStatus {
     this.refresh();
-    return { file: this.file, route: this.route, loadedAt: this.loadedAt.toISOString(), rejected: this.rejected };
+    const status: RoutingStatus = { file: this.file, route: this.route, loadedAt: this.loadedAt.toISOString(), rejected: this.rejected };
+    if (this.guard) {
+      status.guard = { targets: this.guard.status(this.route.targets.map((t) => t.node)), effective: this.effectiveTargets(this.route).map((t) => ({ node: t.node, weight: t.weight })) };
+    }
+    return status;
   }
 
   current(): WeightedRoute {
@@ -56,17 +77,26 @@ export class WeightedRouter {
 
   pick(stickyKey: string): WeightedTarget {
     const route = this.current();
-    const total = route.targets.reduce((sum, t) => sum + t.weight, 0);
+    const targets = this.effectiveTargets(route);
+    const total = targets.reduce((sum, t) => sum + t.weight, 0);
     const point = createHash('sha256').update(stickyKey).digest().readUInt32BE(0) % total;
     let cumulative = 0;
-    for (const target of route.targets) {
+    for (const target of targets) {
       cumulative += target.weight;
       if (point < cumulative) {
         routed.inc({ route: route.routeName, target: target.node });
         return target;
       }
     }
-    return route.targets[route.targets.length - 1]!;
+    return targets[targets.length - 1]!;
+  }
+
+  /** The route's targets with the halted ones at weight 0, unless that would leave no weight at all (then the file's weights). */
+  private effectiveTargets(route: WeightedRoute): WeightedTarget[] {
+    if (!this.guard) return route.targets;
+    const guard = this.guard;
+    const targets = route.targets.map((t) => (t.weight > 0 && guard.isHalted(t.node) ? { ...t, weight: 0 } : t));
+    return targets.some((t) => t.weight > 0) ? targets : route.targets;
   }
 
   private refresh(): void {

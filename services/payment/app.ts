@@ -26,6 +26,7 @@ import { PartyLookups } from './party-lookups.ts';
 import { paymentActivityRoutes } from './routes-activity.ts';
 import { paymentAdminRoutes } from './routes-admin.ts';
 import { paymentRoutes } from './routes.ts';
+import { PaymentVersions } from './saga/ownership.ts';
 import { PaymentSaga } from './saga/payment-saga.ts';
 import { StuckSagaMonitor } from './saga/stuck-sagas.ts';
 import type { PaymentSchema } from './schema.ts';
@@ -65,8 +66,20 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
   const transactionEvents = new AvroCodec(new SchemaRegistryClient(deps.schemaRegistryUrl), transactionEventContract());
   const relay = new OutboxRelay({ database, queues: new AvroQueuePublisher(sqs, directory, [transactionEvents]), eventBridge, log, service: 'payment' });
   const onOutboxWritten = (rows: OutboxRow[]) => relay.handOff(rows);
-  const saga = new PaymentSaga({ database, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds });
-  const monitor = new StuckSagaMonitor({ db: database.db, saga, log, stepTimeoutSeconds: config.stepTimeoutSeconds, onOutboxWritten, version: config.version });
+  // Which versions are alive: a saga message about a payment another live version accepted is left for it.
+  const versions = new PaymentVersions(database.db);
+  const saga = new PaymentSaga({ database, wallets, log, onOutboxWritten, holdTtlSeconds: config.holdTtlSeconds, idleSeconds: config.sagaIdleSeconds, version: config.version, versions });
+  const monitor = new StuckSagaMonitor({
+    db: database.db,
+    saga,
+    log,
+    stepTimeoutSeconds: config.stepTimeoutSeconds,
+    onOutboxWritten,
+    version: config.version,
+    versions,
+    // Each sweep says this version is alive for three sweeps (or idle times, whichever is longer).
+    aliveForMs: 3 * Math.max(config.sweepIntervalMs, config.sagaIdleSeconds * 1000),
+  });
   // The saga of a payment accepted here is driven here, right after the 202 (a version without consumers hands the
   // accept's rows to its relay and leaves the saga to the others' sweep).
   const startSaga = (paymentId: string, written: OutboxRow[]) =>
@@ -151,6 +164,8 @@ export async function startPaymentService(deps: PaymentServiceDeps): Promise<Pay
       await Promise.all(dlqHandlers.map((h) => h.stop()));
       await monitor.stop();
       await saga.stop();
+      // What this version left still is the others' to resume after one idle time, not three.
+      if (config.consumers) await monitor.retire();
       await relay.stop();
       wallets.close();
       sqs.destroy();

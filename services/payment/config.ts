@@ -5,7 +5,11 @@ import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/databa
 export interface PaymentConfig {
   host: string;
   port: number;
-  /** v1, or v2 for the canary: recorded on each payment it accepts. */
+  /**
+   * PAYMENT_SERVICE_VERSION: v1, or v2 for the canary. The one place the version is known: recorded on
+   * each payment it accepts (accepted_by), the `version` label of every metric, the `version` field of
+   * every log line, the span resource's service.version, and whose sagas this process drives.
+   */
   version: string;
   database: DatabaseConfig;
   maxAmountMajor: number;
@@ -23,7 +27,9 @@ export interface PaymentConfig {
 
 export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): PaymentConfig {
   const read = new ConfigReader(env);
-  const version = read.string('PAYMENT_VERSION', 'v1');
+  const version = read.string('PAYMENT_SERVICE_VERSION', 'v1');
+  // Its old name: refused rather than half-honoured, so there is one setting.
+  if (read.optional('PAYMENT_VERSION') !== undefined) read.problem('PAYMENT_VERSION was renamed PAYMENT_SERVICE_VERSION');
   const config: PaymentConfig = {
     host: read.string('PAYMENT_HOST', '127.0.0.1'),
     port: read.port('PAYMENT_PORT', version === 'v2' ? 8012 : 8002),
@@ -39,7 +45,7 @@ export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
     policies: { 'user-service': policySettingsFromEnv('user-service', read), 'wallet-service': policySettingsFromEnv('wallet-service', read) },
     consumers: read.onOff('PAYMENT_CONSUMERS', true),
   };
-  if (!/^v\d+$/.test(version)) throw new Error(`invalid configuration for payment:\n  - PAYMENT_VERSION must look like v1 or v2, got '${version}'`);
+  if (!/^v\d+$/.test(version)) read.problem(`PAYMENT_SERVICE_VERSION must look like v1 or v2, got '${version}'`);
   read.done('payment');
   return config;
 }

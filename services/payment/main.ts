@@ -1,16 +1,15 @@
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { messagingConfigFromEnv } from '../../messaging/aws.ts';
-import { createLogger } from '../../observability/logger.ts';
-import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { startPaymentService } from './app.ts';
 import { paymentConfigFromEnv } from './config.ts';
+import { paymentTelemetry } from './telemetry.ts';
 import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const config = paymentConfigFromEnv();
 const tracing = initTracing('payment', { version: config.version });
-const log = createLogger(`payment-${config.version}`);
-setDefaultLabels({ service: 'payment', version: config.version });
+// The version (PAYMENT_SERVICE_VERSION) labels every metric and log line.
+const log = paymentTelemetry(config.version);
 const resolver = new ServiceResolver();
 const service = await startPaymentService({
   config,

@@ -43,7 +43,15 @@ export interface PaymentHistoryRow {
   at: string;
 }
 
+/** A payment version (v1, v2) that runs the saga: alive until `alive_until` unless it writes again (saga/ownership.ts). */
+export interface PaymentVersionRow {
+  version: string;
+  alive_until: string;
+  seen_at: string;
+}
+
 export interface PaymentSchema extends OutboxTables, ParkedMessageTables {
   payments: PaymentRow;
   payment_history: PaymentHistoryRow;
+  payment_versions: PaymentVersionRow;
 }

@@ -18,4 +18,12 @@ export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     await requireOperator(deps.tokens, request);
     return deps.paymentRouter ? deps.paymentRouter.status() : { route: null };
   });
+
+  // A version the canary guard halted gets new payments again (docs/operations.md#canary-guard).
+  app.post('/admin/routing/resume', { schema: { hide: true, body: { type: 'object', additionalProperties: false, required: ['target'], properties: { target: { type: 'string', minLength: 1, maxLength: 100 } } } } }, async (request) => {
+    const operator = await requireOperator(deps.tokens, request);
+    const { target } = request.body as { target: string };
+    const resumed = deps.canaryGuard?.resume(target, `operator ${operator.userId}`) ?? false;
+    return { target, resumed, routing: deps.paymentRouter ? deps.paymentRouter.status() : { route: null } };
+  });
 }

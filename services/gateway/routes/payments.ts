@@ -25,6 +25,18 @@ const payment = {
 /** Sending money: routed to the payment service's versions by the routing file's weights, sticky per user. */
 export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymentClients: (node: string) => PaymentClient }): void {
   const clientFor = (userId: string) => deps.paymentClients(deps.paymentRouter ? deps.paymentRouter.pick(userId).node : 'payment-service-v1');
+  /** A call to the user's version whose outcome the router's canary guard hears (5xx and unreachable count against it). */
+  const callFor = async <T>(userId: string, call: (client: PaymentClient) => Promise<T>): Promise<T> => {
+    const node = deps.paymentRouter ? deps.paymentRouter.pick(userId).node : 'payment-service-v1';
+    try {
+      const result = await call(deps.paymentClients(node));
+      deps.paymentRouter?.recordCall(node);
+      return result;
+    } catch (err) {
+      deps.paymentRouter?.recordCall(node, err);
+      throw err;
+    }
+  };
 
   app.post(
     '/v1/payments',
@@ -54,7 +66,7 @@ export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymen
       // Malformed input is refused before the Idempotency-Key is claimed: a corrected retry may reuse the key.
       requirePositiveAmount(parseDecimal(body.amount, body.currency));
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => {
-        const { payment: created } = await clientFor(caller.userId).create({ ...body, sender_id: caller.userId, idempotency_key: key });
+        const { payment: created } = await callFor(caller.userId, (client) => client.create({ ...body, sender_id: caller.userId, idempotency_key: key }));
         return { status: 202, body: created };
       });
     },

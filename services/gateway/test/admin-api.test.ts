@@ -39,6 +39,7 @@ const ADMIN_ROUTES: Array<[string, string, unknown?]> = [
   ['DELETE', '/admin/console/session'],
   ['GET', '/admin/breakers'],
   ['GET', '/admin/routing'],
+  ['POST', '/admin/routing/resume', { target: 'payment-service-v2' }],
   ['GET', '/admin/traces'],
 ];
 

@@ -51,4 +51,16 @@ export const paymentMigrations: Record<string, Migration> = {
       await db.schema.createIndex('payments_created').on('payments').column('created_at').execute();
     },
   },
+  // Which versions are alive, so a saga message about a payment another live version accepted is left for it
+  // (saga/ownership.ts). The accepting version itself is payments.accepted_by, recorded since 0002.
+  '0006_payment_versions': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('payment_versions')
+        .addColumn('version', 'text', (c) => c.primaryKey())
+        .addColumn('alive_until', 'text', (c) => c.notNull())
+        .addColumn('seen_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

@@ -7,6 +7,7 @@ import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { detached, withSpan } from '../../../observability/tracing.ts';
 import { inTransaction, inTransactionWithoutWaitingForDisk, type DatabaseHandle } from '../../../storage/transaction.ts';
 import { TERMINAL, type PaymentRow, type PaymentSchema } from '../schema.ts';
+import { claimSaga, type PaymentVersions } from './ownership.ts';
 import { sagaEvent, transitions, type Step } from './transitions.ts';
 
 export interface PaymentSagaDeps {
@@ -26,6 +27,13 @@ export interface PaymentSagaDeps {
   /** Retry delays while a dependency is unavailable (exponential with jitter, or the breaker's Retry-After). */
   retryBaseMs?: number;
   retryMaxMs?: number;
+  /**
+   * This process's version (PAYMENT_SERVICE_VERSION). A message about a payment
+   * another version accepted is left for that version while it is alive
+   * (`versions`), unless it has left the saga still for three idle times.
+   */
+  version?: string;
+  versions?: PaymentVersions;
 }
 
 /** Consumer names in the inbox: one per queue this service reads. */
@@ -118,13 +126,13 @@ export class PaymentSaga {
 
   /** `payment_initiated` from the payment-processing queue: the saga of a payment that was left still is taken over. */
   async onPaymentInitiated(_messageId: string, paymentId: string): Promise<void> {
-    await this.takeOverIfIdle(paymentId);
+    await this.takeOverIfIdle(paymentId, 'payment-processing');
   }
 
   /** A `Transaction <event>` from the payment-saga queue (a participant other than this service): the saga is driven on from its status. */
   async onSagaEvent(_messageId: string, detailType: string, detail: { transaction_id: string }): Promise<void> {
     this.deps.log.debug({ detailType, paymentId: detail.transaction_id }, 'saga event from another participant');
-    await this.takeOverIfIdle(detail.transaction_id);
+    await this.takeOverIfIdle(detail.transaction_id, 'payment-saga');
   }
 
   /**
@@ -150,7 +158,7 @@ export class PaymentSaga {
     await Promise.allSettled([...this.driving.values()]);
   }
 
-  private async takeOverIfIdle(paymentId: string): Promise<void> {
+  private async takeOverIfIdle(paymentId: string, source: 'payment-processing' | 'payment-saga'): Promise<void> {
     const payment = await this.load(paymentId);
     if (!payment) {
       this.deps.log.warn({ paymentId }, 'saga message for an unknown payment; dropping it');
@@ -159,6 +167,14 @@ export class PaymentSaga {
     if (TERMINAL.has(payment.status) || this.isDriving(paymentId)) return;
     // Recently moved: the process that recorded the step is taking the next one; the sweep covers it if that process died.
     if (Date.now() - Date.parse(payment.updated_at) < this.idleMs) return;
+    // Accepted by another version that is alive: its own sweep resumes it (the message carries nothing its durable status
+    // does not), so the weight holds for the saga's steps too. Taken over if that version is gone or silent for long.
+    const claim = await claimSaga(payment, { version: this.deps.version, versions: this.deps.versions, idleMs: this.idleMs, source });
+    if (claim === 'leave') {
+      this.deps.log.debug({ paymentId, acceptedBy: payment.accepted_by, source }, 'saga message left for the version that accepted the payment');
+      return;
+    }
+    if (claim !== 'own') this.deps.log.info({ paymentId, acceptedBy: payment.accepted_by, claim, source }, 'taking over a saga another version accepted');
     await this.drive(paymentId);
   }
 

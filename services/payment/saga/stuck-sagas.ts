@@ -7,6 +7,7 @@ import { gauge } from '../../../observability/metrics.ts';
 import { detached } from '../../../observability/tracing.ts';
 import { inTransaction } from '../../../storage/transaction.ts';
 import type { PaymentRow, PaymentSchema } from '../schema.ts';
+import { claimSaga, type PaymentVersions } from './ownership.ts';
 import type { PaymentSaga } from './payment-saga.ts';
 import { recordHistory, sagaEvent } from './transitions.ts';
 
@@ -24,7 +25,10 @@ const UNFINISHED = ['pending', 'reservation_requested', 'funds_reserved', 'proce
  *   releases whatever is held; a compensation that stalls has its release
  *   requested again.
  * Sagas accepted by another version (the canary) are that version's to
- * resume; this one takes them over only after three idle times.
+ * resume and, past the step timeout, to compensate, while it is alive
+ * (`payment_versions`, which each sweep refreshes for its own version); this
+ * one takes them over once that version is gone, or after three more idle
+ * times if it is alive but silent.
  */
 export class StuckSagaMonitor {
   private readonly db: Kysely<PaymentSchema>;
@@ -33,22 +37,37 @@ export class StuckSagaMonitor {
   private readonly stepTimeoutSeconds: number;
   private readonly onOutboxWritten: (rows: OutboxRow[]) => void;
   private readonly version: string | undefined;
+  private readonly versions: PaymentVersions | undefined;
+  private readonly aliveForMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { db: Kysely<PaymentSchema>; saga: PaymentSaga; log: Logger; stepTimeoutSeconds: number; onOutboxWritten: (rows: OutboxRow[]) => void; version?: string }) {
+  constructor(options: {
+    db: Kysely<PaymentSchema>;
+    saga: PaymentSaga;
+    log: Logger;
+    stepTimeoutSeconds: number;
+    onOutboxWritten: (rows: OutboxRow[]) => void;
+    version?: string;
+    /** Where each sweep says this version is alive, and where it learns whether the others are. */
+    versions?: PaymentVersions;
+    /** How long one sweep's word holds (a few sweep intervals). */
+    aliveForMs?: number;
+  }) {
     this.db = options.db;
     this.saga = options.saga;
     this.log = options.log;
     this.stepTimeoutSeconds = options.stepTimeoutSeconds;
     this.onOutboxWritten = options.onOutboxWritten;
     this.version = options.version;
+    this.versions = options.versions;
+    this.aliveForMs = options.aliveForMs ?? 3 * Math.max(5000, this.saga.idleMs);
   }
 
   /** One sweep; returns how many sagas were past their step timeout. */
   async sweep(now = new Date()): Promise<number> {
+    if (this.version && this.versions) await this.versions.heartbeat(this.version, this.aliveForMs, now);
     const idleCutoff = new Date(now.getTime() - this.saga.idleMs).toISOString();
-    const othersCutoff = new Date(now.getTime() - 3 * this.saga.idleMs).toISOString();
     const stuckCutoff = new Date(now.getTime() - this.stepTimeoutSeconds * 1000).toISOString();
     const still = await this.db
       .selectFrom('payments')
@@ -61,11 +80,21 @@ export class StuckSagaMonitor {
     const stuck = still.filter((p) => p.updated_at < stuckCutoff);
     stuckSagas.set(stuck.length);
     for (const payment of still) {
+      const claim = await claimSaga(payment, {
+        version: this.version,
+        versions: this.versions,
+        idleMs: this.saga.idleMs,
+        // Past the step timeout, a live owner's saga is compensated here only if it has not done so three idle times later.
+        silentAfterMs: (payment.updated_at < stuckCutoff ? this.stepTimeoutSeconds * 1000 : 0) + 3 * this.saga.idleMs,
+        now,
+        source: 'sweep',
+      });
+      if (claim === 'leave') continue;
       if (payment.updated_at < stuckCutoff) {
         await this.driveToEnd(payment, `timed out after ${this.stepTimeoutSeconds} s in ${payment.status}`, now);
         this.log.warn({ paymentId: payment.id, status: payment.status }, 'stuck saga driven towards its end');
-      } else if (!this.saga.isDriving(payment.id) && (!this.version || payment.accepted_by === this.version || payment.updated_at < othersCutoff)) {
-        this.log.info({ paymentId: payment.id, status: payment.status, acceptedBy: payment.accepted_by }, 'resuming a saga left still');
+      } else if (!this.saga.isDriving(payment.id)) {
+        this.log.info({ paymentId: payment.id, status: payment.status, acceptedBy: payment.accepted_by, claim }, 'resuming a saga left still');
         // Not awaited: one saga waiting for its wallet does not hold up the others.
         void detached(() => this.saga.drive(payment.id));
       }
@@ -109,5 +138,10 @@ export class StuckSagaMonitor {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+  }
+
+  /** This version stops: the others take its still sagas over after one idle time instead of three. */
+  async retire(): Promise<void> {
+    if (this.version && this.versions) await this.versions.retire(this.version).catch((err) => this.log.warn({ err }, 'could not withdraw this version from payment_versions'));
   }
 }
