@@ -22,6 +22,18 @@ const KIND_BY_STATUS: Record<number, ErrorKind> = {
 };
 
 /**
+ * A value as one URL path segment or query value. Text that is not
+ * well-formed (a lone surrogate, which a caller's JSON can carry) has no UTF-8
+ * form, and encodeURIComponent throws a URIError on it; written as the U+FFFD
+ * a UTF-8 decoder would make of it, it names nothing and the service says so.
+ * (Found by the fuzzer: a payment to such a receiver_id was a 500 of the
+ * payment service, and a few of them opened the gateway's breaker on it.)
+ */
+export function urlPart(value: string): string {
+  return encodeURIComponent(value.toWellFormed());
+}
+
+/**
  * One JSON request to a PayMesh service. 4xx answers become PayMeshErrors
  * carrying the service's problem `code`, and so does a 503 SERVICE_UNAVAILABLE
  * problem (the service's own dependency is away); other 5xx and network

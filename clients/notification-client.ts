@@ -1,6 +1,6 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import type { PolicySettings } from '../resilience/settings.ts';
-import { isDependencyFailure, requestJson } from './http-json.ts';
+import { isDependencyFailure, requestJson, urlPart } from './http-json.ts';
 
 export interface NotificationView {
   id: string;
@@ -23,12 +23,12 @@ export class NotificationClient {
   }
 
   async list(userId: string, unreadOnly = false): Promise<{ notifications: NotificationView[]; unread_count: number }> {
-    const path = `/users/${encodeURIComponent(userId)}/notifications?unread_only=${unreadOnly}`;
+    const path = `/users/${urlPart(userId)}/notifications?unread_only=${unreadOnly}`;
     return (await this.policy.execute((signal) => requestJson<{ notifications: NotificationView[]; unread_count: number }>(this.baseUrl, path, { signal }), { idempotent: true })).body;
   }
 
   async markRead(userId: string, ids?: string[]): Promise<number> {
-    const path = `/users/${encodeURIComponent(userId)}/notifications/read`;
+    const path = `/users/${urlPart(userId)}/notifications/read`;
     const r = await this.policy.execute((signal) => requestJson<{ marked: number }>(this.baseUrl, path, { method: 'POST', body: ids ? { ids } : {}, signal }), { idempotent: true });
     return r.body.marked;
   }

@@ -1,6 +1,6 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import type { PolicySettings } from '../resilience/settings.ts';
-import { isDependencyFailure, requestJson } from './http-json.ts';
+import { isDependencyFailure, requestJson, urlPart } from './http-json.ts';
 
 export interface PaymentView {
   id: string;
@@ -51,11 +51,11 @@ export class PaymentClient {
   }
 
   async get(id: string, userId: string): Promise<PaymentView> {
-    return (await this.policy.execute((signal) => requestJson<PaymentView>(this.baseUrl, `/payments/${encodeURIComponent(id)}?user_id=${encodeURIComponent(userId)}`, { signal }), { idempotent: true })).body;
+    return (await this.policy.execute((signal) => requestJson<PaymentView>(this.baseUrl, `/payments/${urlPart(id)}?user_id=${urlPart(userId)}`, { signal }), { idempotent: true })).body;
   }
 
   async list(userId: string, limit = 20): Promise<PaymentView[]> {
-    const r = await this.policy.execute((signal) => requestJson<{ payments: PaymentView[] }>(this.baseUrl, `/payments?user_id=${encodeURIComponent(userId)}&limit=${limit}`, { signal }), { idempotent: true });
+    const r = await this.policy.execute((signal) => requestJson<{ payments: PaymentView[] }>(this.baseUrl, `/payments?user_id=${urlPart(userId)}&limit=${limit}`, { signal }), { idempotent: true });
     return r.body.payments;
   }
 }

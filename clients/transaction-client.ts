@@ -1,6 +1,6 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import type { PolicySettings } from '../resilience/settings.ts';
-import { isDependencyFailure, requestJson } from './http-json.ts';
+import { isDependencyFailure, requestJson, urlPart } from './http-json.ts';
 
 export interface TransactionView {
   id: string;
@@ -35,6 +35,6 @@ export class TransactionClient {
   }
 
   async get(id: string, userId: string): Promise<TransactionView> {
-    return (await this.policy.execute((signal) => requestJson<TransactionView>(this.baseUrl, `/transactions/${encodeURIComponent(id)}?user_id=${encodeURIComponent(userId)}`, { signal }), { idempotent: true })).body;
+    return (await this.policy.execute((signal) => requestJson<TransactionView>(this.baseUrl, `/transactions/${urlPart(id)}?user_id=${urlPart(userId)}`, { signal }), { idempotent: true })).body;
   }
 }

@@ -1,6 +1,6 @@
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import type { PolicySettings } from '../resilience/settings.ts';
-import { isDependencyFailure, requestJson } from './http-json.ts';
+import { isDependencyFailure, requestJson, urlPart } from './http-json.ts';
 
 export interface UserProfile {
   id: string;
@@ -37,11 +37,11 @@ export class UserClient {
   }
 
   async getUser(id: string): Promise<UserProfile> {
-    return this.read<UserProfile>(`/users/${encodeURIComponent(id)}`);
+    return this.read<UserProfile>(`/users/${urlPart(id)}`);
   }
 
   async findByEmail(email: string): Promise<UserProfile | undefined> {
-    const found = await this.read<{ users: UserProfile[] } | UserProfile[] | UserProfile>(`/users?email=${encodeURIComponent(email)}`);
+    const found = await this.read<{ users: UserProfile[] } | UserProfile[] | UserProfile>(`/users?email=${urlPart(email)}`);
     if (Array.isArray(found)) return found[0];
     if (found && 'users' in found) return found.users[0];
     return found as UserProfile;
@@ -58,15 +58,15 @@ export class UserClient {
   }
 
   async updateProfile(id: string, body: { first_name?: string; last_name?: string }): Promise<UserProfile> {
-    return this.write<UserProfile>('PATCH', `/users/${encodeURIComponent(id)}`, body);
+    return this.write<UserProfile>('PATCH', `/users/${urlPart(id)}`, body);
   }
 
   async addPaymentMethod(userId: string, card: { number: string; exp_month: number; exp_year: number; cvc?: string }): Promise<PaymentMethod> {
-    return this.write<PaymentMethod>('POST', `/users/${encodeURIComponent(userId)}/payment-methods`, card);
+    return this.write<PaymentMethod>('POST', `/users/${urlPart(userId)}/payment-methods`, card);
   }
 
   async listPaymentMethods(userId: string): Promise<PaymentMethod[]> {
-    const body = await this.read<{ payment_methods: PaymentMethod[] } | PaymentMethod[]>(`/users/${encodeURIComponent(userId)}/payment-methods`);
+    const body = await this.read<{ payment_methods: PaymentMethod[] } | PaymentMethod[]>(`/users/${urlPart(userId)}/payment-methods`);
     return Array.isArray(body) ? body : body.payment_methods;
   }
 

@@ -5,7 +5,9 @@ import { addReadinessCheck, readinessRoute } from '../observability/health.ts';
 import { instrumentHttpServer } from '../observability/http.ts';
 import { registry } from '../observability/metrics.ts';
 import { breakerSnapshots } from '../resilience/service-policy.ts';
-import { installProblemHandler } from './http-problem.ts';
+import { answerClientError, refuseTunnels } from './http-client-errors.ts';
+import { answerFrameworkError, installProblemHandler } from './http-problem.ts';
+import { refuseNulText } from './nul-text.ts';
 
 /** The release this process runs: PAYMESH_RELEASE (set by an image build), else the repository's package.json version. */
 export function releaseVersion(env: NodeJS.ProcessEnv = process.env): string {
@@ -32,8 +34,14 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
     logController: new LogController({ disableRequestLogging: true }),
     // Long-lived streams (server-sent events) must not hold up shutdown.
     forceCloseConnections: true,
+    // A request too malformed to parse (headers over 16 KB, ...) gets a problem with Connection: close, then a graceful close.
+    clientErrorHandler: answerClientError,
+    // Paths the router refuses before any handler (a malformed escape, an over-long segment) are problems too.
+    frameworkErrors: answerFrameworkError,
   }) as unknown as FastifyInstance;
   installProblemHandler(app);
+  refuseTunnels(app.server);
+  refuseNulText(app);
   instrumentHttpServer(app);
   const version = options.variant ? `${releaseVersion()}-${options.variant}` : releaseVersion();
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', version, uptime_seconds: Math.round(process.uptime()) }));

@@ -81,13 +81,47 @@ export function installProblemHandler(app: FastifyInstance, refine?: (err: Fasti
       code,
     });
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, {
-      type: 'https://paymesh.dev/problems/not-found',
-      title: 'NOT_FOUND',
-      status: 404,
-      detail: `no route for ${request.method} ${request.url.split('?')[0]}`,
-      code: 'NOT_FOUND',
-    }),
-  );
+  app.setNotFoundHandler((request, reply) => sendProblem(reply, notFoundProblem(request)));
+}
+
+/** What an unknown path gets. */
+function notFoundProblem(request: FastifyRequest): Problem {
+  return { type: 'https://paymesh.dev/problems/not-found', title: 'NOT_FOUND', status: 404, detail: `no route for ${request.method} ${request.url.split('?')[0]}`, code: 'NOT_FOUND' };
+}
+
+/**
+ * Answers an unknown path on request, before its body is read. Fastify
+ * otherwise parses the body of a request no route matches before its 404, so
+ * a malformed, oversized or non-JSON body earns an unknown path a 400, 413 or
+ * 415, while a route that refuses on request (the operator-only admin API)
+ * answers 404 whatever the body: the difference would tell a caller which
+ * paths exist. Registered after any hook that must still see every request
+ * (the rate limiter).
+ */
+export function notFoundBeforeBody(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return sendProblem(reply, notFoundProblem(request));
+  });
+}
+
+/**
+ * Fastify's router refuses some URLs before any route, hook or error handler
+ * runs, with a body of its own (`{"error":"Bad Request","code":"FST_ERR_BAD_URL",...}`):
+ * a malformed percent-escape in the path, a path parameter longer than
+ * `maxParamLength`. Passed as Fastify's `frameworkErrors`, this answers them
+ * as problems like every other refusal.
+ */
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const path = request.url.split('?')[0] ?? '';
+  switch (err.code) {
+    case 'FST_ERR_BAD_URL':
+      return sendProblem(reply, { type: 'https://paymesh.dev/problems/malformed-url', title: 'MALFORMED_URL', status: 400, detail: `the path ${path.slice(0, 200)} is not a valid URL (a malformed percent-escape)`, code: 'MALFORMED_URL', field: 'path' });
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // Longer than any id, so it names nothing: the 404 of an unknown path, which also keeps a route's parameters (an
+      // operator-only one's included) from showing through a 414 that only paths with a parameter there would get.
+      return sendProblem(reply, notFoundProblem(request));
+    default:
+      request.log.error({ err }, 'request refused by the router');
+      return sendProblem(reply, { type: 'https://paymesh.dev/problems/internal', title: 'INTERNAL', status: 500, detail: 'internal error', code: 'INTERNAL' });
+  }
 }

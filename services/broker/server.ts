@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { answerClientError, refuseTunnels } from '../../core/http-client-errors.ts';
 import { counter, registry } from '../../observability/metrics.ts';
 import { AwsError } from './aws-error.ts';
 import type { ActionHandler } from './ports.ts';
@@ -156,6 +157,10 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
   // Longer than the SDK's idle sockets live, so a reused keep-alive socket is not closed under a request.
   server.keepAliveTimeout = 75_000;
   server.headersTimeout = 76_000;
+  // A request it cannot parse (a query string past the 16 KB header limit, ...) and a CONNECT get an answer that says
+  // the connection closes, then a clean close: Node's own handling resets the connection under a pooled client.
+  server.on('clientError', answerClientError);
+  refuseTunnels(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { answerClientError, refuseTunnels } from '../../core/http-client-errors.ts';
+import { answerFrameworkError, notFoundBeforeBody } from '../../core/http-problem.ts';
+import { refuseNulText } from '../../core/nul-text.ts';
 import { registry } from '../../observability/metrics.ts';
 import { instrumentHttpServer } from '../../observability/http.ts';
 import { authenticateBeforeInput } from './auth.ts';
@@ -34,12 +37,19 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
     trustProxy: deps.trustedProxyHops ? trustHops(deps.trustedProxyHops) : false,
     // Requests are measured by metrics and traced; one log line per request would only be noise.
     logController: new LogController({ disableRequestLogging: true }),
+    // A request too malformed to parse (headers over 16 KB, ...) gets a problem with Connection: close, then a graceful close.
+    clientErrorHandler: answerClientError,
+    // Paths the router refuses before any handler (a malformed escape, an over-long segment) are problems too.
+    frameworkErrors: answerFrameworkError,
     // Verbose: a failed pattern can be explained by its schema's description.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, verbose: true } },
   });
   installGatewayProblems(app, deps.bodyLimitBytes);
+  refuseTunnels(app.server);
   instrumentHttpServer(app);
   coerceQueryParameters(app);
+  // Before validation and before anything counts or stores it: PostgreSQL cannot hold a NUL (found by the fuzzer).
+  refuseNulText(app);
   // JSON only: a text/plain body is refused with 415 instead of failing the schema as a string.
   app.removeContentTypeParser('text/plain');
 
@@ -53,6 +63,8 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   });
 
   await registerRateLimits(app, deps.tokens, deps.rateLimits);
+  // After the limiter: an unknown path is answered before its body is read, as operator-only routes are (found by the fuzzer).
+  notFoundBeforeBody(app);
   authenticateBeforeInput(app, deps.tokens);
 
   accountRoutes(app, deps);

@@ -125,7 +125,18 @@ function operationLimits(config: Pick<GatewayGraphQLConfig, 'maxDepth' | 'maxCos
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }) {
+        async didResolveOperation({ request, document, schema, operation }) {
+          // No operation of the document answers to the request's operationName (or none was named among several):
+          // Apollo Gateway's executor throws for that, which Apollo Server answers as a 500. It is the client's mistake
+          // (found by the fuzzer).
+          if (!operation) {
+            const named = typeof request.operationName === 'string';
+            throw rejected(named ? `the document has no operation named "${request.operationName}"` : 'the document has several operations: name the one to run with operationName', 'OPERATION_RESOLUTION_FAILURE');
+          }
+          // The same for an operation type the graph does not have (mutation, subscription): validation lets it through.
+          if (!schema.getRootType(operation.operation)) {
+            throw rejected(`this graph has no ${operation.operation} operations`, 'OPERATION_RESOLUTION_FAILURE');
+          }
           const tooDeep = validate(schema, document, [depthRule]);
           if (tooDeep.length > 0) {
             throw rejected(`the query is nested too deeply (at most ${config.maxDepth} levels): ${tooDeep[0]!.message}`, 'QUERY_TOO_DEEP', { maxDepth: config.maxDepth });

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { loadWalletService } from '../../contracts/wallet-grpc.ts';
+import { refuseMalformedRequests, withTolerantDeserializers } from '../../core/grpc-decoding.ts';
 import { openDatabase, sql, type Database } from '../../storage/database.ts';
 import { migrateToLatest } from '../../storage/migrate.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -33,9 +34,13 @@ export async function startWalletService(config: WalletConfig, log: Logger): Pro
   const ledger = new WalletLedger(database, { holdTtlSeconds: config.holdTtlSeconds });
 
   const server = new grpc.Server();
-  server.addService(loadWalletService().service, createWalletHandlers(ledger, log));
+  // Bytes that do not decode are answered INVALID_ARGUMENT by the handlers, not INTERNAL by grpc-js (core/grpc-decoding.ts).
+  server.addService(withTolerantDeserializers(loadWalletService().service), createWalletHandlers(ledger, log));
   const health = new HealthImplementation({ '': 'SERVING', WalletService: 'SERVING' });
-  health.addToServer(server);
+  health.addToServer({
+    addService: (definition, implementation) =>
+      server.addService(withTolerantDeserializers(definition as grpc.ServiceDefinition), refuseMalformedRequests(definition as grpc.ServiceDefinition, implementation as grpc.UntypedServiceImplementation)),
+  });
 
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${config.host}:${config.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>

@@ -1,7 +1,9 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
 import { invalidArgument } from '../../core/errors.ts';
+import { isMalformedRequest, malformedRequest } from '../../core/grpc-decoding.ts';
 import { toGrpcError } from '../../core/grpc-errors.ts';
+import { nulRefused, pathOfNul } from '../../core/nul-text.ts';
 import { toDouble } from '../../core/money.ts';
 import { serveTracedUnary } from '../../observability/grpc.ts';
 import type { BalanceMessage, HoldMessage, WalletMessage } from '../../contracts/wallet-grpc.ts';
@@ -84,7 +86,19 @@ export function createWalletHandlers(ledger: WalletLedger, log: Logger): Untyped
   for (const [name, handler] of Object.entries(handlers)) {
     // Each call in a server span continuing the caller's trace, counted in grpc_request_count.
     implementation[name] = (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) =>
-      serveTracedUnary(`/WalletService/${name}`, call.metadata, () => handler(call.request), (err) => toGrpcError(err, log), callback);
+      serveTracedUnary(
+        `/WalletService/${name}`,
+        call.metadata,
+        // A message that did not decode (withTolerantDeserializers), or text with a NUL (PostgreSQL cannot store it),
+        // is refused like any other bad input.
+        () => {
+          if (isMalformedRequest(call.request)) return Promise.reject(malformedRequest(name, call.request));
+          const nul = pathOfNul(call.request);
+          return nul === undefined ? handler(call.request) : Promise.reject(nulRefused(nul));
+        },
+        (err) => toGrpcError(err, log),
+        callback,
+      );
   }
   return implementation;
 }

@@ -280,7 +280,11 @@ export class WalletLedger {
         if (hold.status === 'captured') {
           throw failedPrecondition('HOLD_CAPTURED', `hold ${holdId} was already captured and cannot be released`);
         }
-        const entryId = await this.settleHold(trx, hold, now, 'released', optionalReference(input.reason) ?? hold.reference);
+        // The reason only labels the release's journal entry, and a release must never fail for its label: the saga
+        // passes the capture's refusal as the reason, which may itself quote a 200-character suspension reason. So a
+        // reason past the reference limit is cut to it, where refusing it left the payment compensating for ever with
+        // the sender's money frozen (found by the fuzzer).
+        const entryId = await this.settleHold(trx, hold, now, 'released', clippedReference(input.reason) ?? hold.reference);
         return toHoldView({ ...hold, status: 'released', updated_at: now }, entryId);
       }),
     );
@@ -571,6 +575,12 @@ function optionalReference(value: string | undefined): string | undefined {
     throw invalidArgument('INVALID_REFERENCE', `reference must be at most ${MAX_REFERENCE_LENGTH} characters`, 'reference');
   }
   return value;
+}
+
+/** A descriptive reference cut to the limit instead of refused. */
+function clippedReference(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  return value.length > MAX_REFERENCE_LENGTH ? value.slice(0, MAX_REFERENCE_LENGTH).toWellFormed() : value;
 }
 
 function walletNotFound(id: string) {

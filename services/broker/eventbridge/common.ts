@@ -122,11 +122,17 @@ export function readInteger(input: Input, field: string, min: number, max: numbe
   return value;
 }
 
-/** A timestamp parameter: AWS JSON 1.1 sends epoch seconds; ISO strings are accepted too. Returns epoch ms. */
+/** The latest (and, negated, earliest) epoch ms a Date can hold; past it toISOString throws. */
+const MAX_DATE_MS = 8.64e15;
+
+/**
+ * A timestamp parameter: AWS JSON 1.1 sends epoch seconds; ISO strings are accepted too. Returns epoch ms.
+ * A number of seconds past what a date can hold (1e20) is refused here like any non-timestamp: rendering it later would throw.
+ */
 export function readTimestamp(value: unknown, field: string): number | undefined {
   if (value === undefined || value === null) return undefined;
   const ms = typeof value === 'number' ? value * 1000 : typeof value === 'string' ? Date.parse(value) : Number.NaN;
-  if (!Number.isFinite(ms)) throw validation(`Parameter ${field} is not valid. Reason: it must be a timestamp.`);
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_DATE_MS) throw validation(`Parameter ${field} is not valid. Reason: it must be a timestamp.`);
   return ms;
 }
 

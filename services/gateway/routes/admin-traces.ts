@@ -46,8 +46,11 @@ export function observabilityRoutes(app: FastifyInstance, deps: { tokens: TokenI
   const { tokens, traces } = deps;
   const internal = { hide: true };
   const quiet = { trace: false, rateLimit: false };
+  // On request, before anything else looks at the request (as operatorsOnly does): a check that ran later let a 400
+  // for a NUL in the path tell anyone these routes exist, where an unknown path is a 404 (found by the fuzzer).
+  const operatorsFirst = { onRequest: async (request: FastifyRequest) => void (await requireOperator(tokens, request)) };
 
-  app.get('/admin/traces', { schema: internal }, async (request) => {
+  app.get('/admin/traces', { schema: internal, ...operatorsFirst }, async (request) => {
     await requireOperator(tokens, request);
     const query = request.query as Record<string, unknown>;
     const minDuration = Number(first(query.min_duration_ms));
@@ -62,7 +65,7 @@ export function observabilityRoutes(app: FastifyInstance, deps: { tokens: TokenI
     });
   });
 
-  app.get('/admin/traces/:id', { schema: internal }, async (request) => {
+  app.get('/admin/traces/:id', { schema: internal, ...operatorsFirst }, async (request) => {
     await requireOperator(tokens, request);
     const { id } = request.params as { id: string };
     const trace = /^[0-9a-fA-F]{32}$/.test(id) ? await traces?.get(id) : undefined;

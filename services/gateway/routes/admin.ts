@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { breakerSnapshots } from '../../../resilience/service-policy.ts';
 import { requireOperator } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -9,18 +9,22 @@ import type { GatewayDeps } from '../deps.ts';
  * is not an operator.
  */
 export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
-  app.get('/admin/breakers', { schema: { hide: true } }, async (request) => {
+  // On request, before the body or its schema is looked at (as operatorsOnly does): a check that ran later let a 400
+  // tell anyone these routes exist, where an unknown path is a 404 (found by the fuzzer).
+  const operatorsFirst = { onRequest: async (request: FastifyRequest) => void (await requireOperator(deps.tokens, request)) };
+
+  app.get('/admin/breakers', { schema: { hide: true }, ...operatorsFirst }, async (request) => {
     await requireOperator(deps.tokens, request);
     return { breakers: breakerSnapshots() };
   });
 
-  app.get('/admin/routing', { schema: { hide: true } }, async (request) => {
+  app.get('/admin/routing', { schema: { hide: true }, ...operatorsFirst }, async (request) => {
     await requireOperator(deps.tokens, request);
     return deps.paymentRouter ? deps.paymentRouter.status() : { route: null };
   });
 
   // A version the canary guard halted gets new payments again (docs/operations.md#canary-guard).
-  app.post('/admin/routing/resume', { schema: { hide: true, body: { type: 'object', additionalProperties: false, required: ['target'], properties: { target: { type: 'string', minLength: 1, maxLength: 100 } } } } }, async (request) => {
+  app.post('/admin/routing/resume', { schema: { hide: true, body: { type: 'object', additionalProperties: false, required: ['target'], properties: { target: { type: 'string', minLength: 1, maxLength: 100 } } } }, ...operatorsFirst }, async (request) => {
     const operator = await requireOperator(deps.tokens, request);
     const { target } = request.body as { target: string };
     const resumed = deps.canaryGuard?.resume(target, `operator ${operator.userId}`) ?? false;

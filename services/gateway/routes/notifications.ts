@@ -23,7 +23,17 @@ export async function notificationRoutes(
   app: FastifyInstance,
   deps: GatewayDeps & { notifications: NotificationClient; live: LiveNotifications },
 ): Promise<void> {
-  await app.register(websocket, { options: { maxPayload: 4096 } });
+  await app.register(websocket, {
+    options: { maxPayload: 4096 },
+    // A client that breaks the protocol (a reserved opcode, an unmasked or oversized frame) has been sent a close frame
+    // saying why by ws, which then closes the connection once the client answers (or after its timeout). The plugin's
+    // default handler logged each as a server error and destroyed the socket at once, often before that close frame
+    // left, so the client saw a reset instead (found by the fuzzer).
+    errorHandler: (error, socket, request) => {
+      request.log.debug({ err: error }, 'websocket client error');
+      if (socket.readyState === socket.OPEN) socket.close(1011);
+    },
+  });
 
   app.get(
     '/ws',

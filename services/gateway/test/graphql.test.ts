@@ -219,6 +219,29 @@ test('limits against abusive queries', async (t) => {
     assert.match(await response.text(), /batching/i);
   });
 
+  await t.test('an operation the document or the graph does not have (an unknown operationName, a mutation) is the client’s mistake: a 400, not a 500 (found by the fuzzer)', async () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['query Q { me { id } }', 'Missing'],
+      ['query Q { me { id } }', ''],
+      ['query Q { me { id } }', '__proto__'],
+      ['query A { me { id } } query B { me { email } }', undefined],
+      // The graph has queries only.
+      ['mutation { me { id } }', undefined],
+      ['subscription S { me { id } }', 'S'],
+    ];
+    for (const [query, operationName] of cases) {
+      const response = await fetch(`${platform.gatewayUrl}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${alice.token}` },
+        body: JSON.stringify({ query, ...(operationName === undefined ? {} : { operationName }) }),
+      });
+      const body = (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+      assert.equal(response.status, 400, `${query} with operationName ${JSON.stringify(operationName)}`);
+      assert.equal(body.data, undefined);
+      assert.equal(body.errors![0]!.extensions?.code, 'OPERATION_RESOLUTION_FAILURE');
+    }
+  });
+
   await t.test('introspection is off unless configured', async () => {
     const { body } = await platform.query(alice.token, `{ __schema { types { name } } }`);
     assert.equal(body.data, undefined);

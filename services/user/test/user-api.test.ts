@@ -264,6 +264,9 @@ for (const target of await testDatabases()) {
         ['PATCH', `/users/${user.id}`, { first_name: 'Jo', last_name: ' ' }, 'last_name'],
         ['POST', '/sessions/verify', { email: user.email }, 'password'],
         ['POST', '/sessions/verify', { password: 'correct horse battery' }, 'email'],
+        // A NUL, which PostgreSQL cannot hold: refused as bad input, where the lookup was a 500 (found by the fuzzer).
+        ['POST', '/sessions/verify', { email: 'a\u0000b@example.com', password: 'correct horse battery' }, 'email'],
+        ['GET', '/users?email=a%00b%40example.com', undefined, 'email'],
         ['POST', `/users/${user.id}/payment-methods`, { ...card, number: undefined }, 'number'],
         ['POST', `/users/${user.id}/payment-methods`, { ...card, number: '4242424242424241' }, 'number'],
         ['POST', `/users/${user.id}/payment-methods`, { ...card, number: '9000000000000001' }, 'number'],

@@ -102,6 +102,10 @@ for (const target of await testDatabases()) {
       await assert.rejects(client.verifyPassword(body.email, 'wrong password!'), { kind: 'unauthenticated', code: 'INVALID_CREDENTIALS' });
       await assert.rejects(client.getUser(randomUUID()), { kind: 'not_found', code: 'USER_NOT_FOUND' });
       await assert.rejects(client.getUser('not-a-user-id'), { kind: 'not_found', code: 'USER_NOT_FOUND' });
+      // Text that is not well-formed (a payment's receiver_id of lone surrogates, found by the fuzzer) names no one:
+      // a 404, where the client's URIError was the payment service's 500 and, repeated, opened the gateway's breaker.
+      await assert.rejects(client.getUser('\udfff\ud800'), { kind: 'not_found', code: 'USER_NOT_FOUND' });
+      assert.equal(await client.findByEmail('a\ud800@example.com'), undefined);
       await assert.rejects(client.signUp({ ...signUpBody(), default_currency: 'ZZZ' }), { kind: 'invalid_argument', field: 'default_currency' });
     });
 

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
-import { status } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
+import { ERROR_FIELD_KEY } from '../../../core/grpc-errors.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
 import { auditLedger } from '../ledger-audit.ts';
 import type { WalletService } from '../app.ts';
@@ -221,6 +222,41 @@ for (const target of await testDatabases()) {
         grpcError(status.FAILED_PRECONDITION, 'HOLD_NOT_ACTIVE'),
       );
       assert.deepEqual(await balances(receiver), { available: 0n, frozen: 0n });
+    });
+
+    test('a release is never refused for its reason: a capture refusal quoting a long suspension reason still releases the hold', async () => {
+      // What the payment saga does when the receiver is suspended: the capture's refusal (which quotes the suspension
+      // reason) becomes the release's reason. Refused as too long, it left the payment compensating with the money frozen.
+      const sender = await openFunded('USD', 1_000n);
+      const receiver = await openFunded('USD', 0n);
+      await call('SetWalletStatus', { wallet_id: receiver, status: 'suspended', reason: 'r'.repeat(200), idempotency_key: randomUUID() });
+      const hold = await call('ReserveFunds', { wallet_id: sender, amount_minor: '400', reference: 'payment-1' });
+      const refusal = await call('CaptureFunds', { hold_id: hold.hold_id, to_wallet_id: receiver, idempotency_key: randomUUID() }).catch((err) => err);
+      assert.equal(status[refusal.code], 'FAILED_PRECONDITION', refusal.details);
+      const reason = `WALLET_SUSPENDED: ${refusal.details}`;
+      assert.ok(reason.length > 200, `the saga's release reason is ${reason.length} characters`);
+      const released = await call('ReleaseFunds', { hold_id: hold.hold_id, idempotency_key: randomUUID(), reason });
+      assert.equal(released.status, 'released');
+      assert.deepEqual(await balances(sender), { available: 1_000n, frozen: 0n });
+    });
+
+    test('text holding a NUL is refused as bad input, whatever the field: PostgreSQL cannot store it (found by the fuzzer)', async () => {
+      const wallet = await openFunded('USD', 1_000n);
+      const before = await balances(wallet);
+      for (const [method, request, field] of [
+        ['UpdateBalance', { wallet_id: wallet, amount_minor: '100', reference: 'top-up\u0000', idempotency_key: randomUUID() }, 'reference'],
+        ['SetWalletStatus', { wallet_id: wallet, status: 'suspended', reason: 'a\u0000b', idempotency_key: randomUUID() }, 'reason'],
+        ['ReserveFunds', { wallet_id: wallet, amount_minor: '100', reference: '\u0000', idempotency_key: randomUUID() }, 'reference'],
+        ['OpenWallet', { user_id: `user\u0000${randomUUID()}`, currency: 'USD' }, 'user_id'],
+      ] as const) {
+        await assert.rejects(call(method, request), (err: ServiceError) => {
+          grpcError(status.INVALID_ARGUMENT, 'INVALID_TEXT')(err);
+          assert.equal(err.metadata.get(ERROR_FIELD_KEY)[0]?.toString(), field, method);
+          return true;
+        });
+      }
+      assert.deepEqual(await balances(wallet), before);
+      assert.equal((await call('GetWallet', { wallet_id: wallet })).status, 'active');
     });
 
     test('a reservation beyond the available balance is refused', async () => {
