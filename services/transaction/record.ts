@@ -37,9 +37,10 @@ export async function recordTransactionEvent(db: Kysely<TransactionSchema>, even
 export async function applyTransactionEvent(trx: Transaction<TransactionSchema>, eventId: string, detailType: string, detail: TransactionEventDetail): Promise<void> {
   const now = detail.timestamp || new Date().toISOString();
   const status = detail.status;
-  // Insert-or-advance in single statements, so events of one payment handled at the same time
-  // (compensation publishes funds_released and failed together) cannot overwrite each other.
-  const inserted = await trx
+  // Insert-or-advance in one statement, so events of one payment handled at the same time
+  // (compensation publishes funds_released and failed together) cannot overwrite each other:
+  // the conflict branch sees the row as it is when the statement runs.
+  await trx
     .insertInto('transactions')
     .values({
       id: detail.transaction_id,
@@ -56,26 +57,23 @@ export async function applyTransactionEvent(trx: Transaction<TransactionSchema>,
       created_at: now,
       updated_at: now,
     })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (!inserted) {
-    // Moves forward only: the condition is checked against the row as it is when the update runs.
-    await trx
-      .updateTable('transactions')
-      .set({ status, updated_at: now, ...(detail.reason ? { reason: detail.reason } : {}) })
-      .where('id', '=', detail.transaction_id)
-      // A status this service does not know (a seed client's) is overtaken by anything, as before.
-      .where((eb) => eb.or([eb('status', 'in', overtakenBy(status)), eb('status', 'not in', Object.keys(RANK))]))
-      .execute();
-    // The first event seen may have lacked wallet ids (a seed-style event): take them from any later one.
-    if (detail.sender_wallet_id) {
-      await trx.updateTable('transactions').set({ sender_wallet_id: detail.sender_wallet_id }).where('id', '=', detail.transaction_id).where('sender_wallet_id', 'is', null).execute();
-    }
-    if (detail.receiver_wallet_id) {
-      await trx.updateTable('transactions').set({ receiver_wallet_id: detail.receiver_wallet_id }).where('id', '=', detail.transaction_id).where('receiver_wallet_id', 'is', null).execute();
-    }
-  }
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet((eb) => {
+        // Moves forward only; a status this service does not know (a seed client's) is overtaken by anything, as before.
+        const advances = eb.or([eb('transactions.status', 'in', overtakenBy(status)), eb('transactions.status', 'not in', Object.keys(RANK))]);
+        const ifAdvancing = (column: 'status' | 'updated_at' | 'reason') =>
+          eb.case().when(advances).then(eb.ref(`excluded.${column}`)).else(eb.ref(`transactions.${column}`)).end();
+        return {
+          status: ifAdvancing('status').$notNull(),
+          updated_at: ifAdvancing('updated_at').$notNull(),
+          ...(detail.reason ? { reason: ifAdvancing('reason') } : {}),
+          // The first event seen may have lacked wallet ids (a seed-style event): take them from any later one.
+          sender_wallet_id: eb.fn.coalesce('transactions.sender_wallet_id', 'excluded.sender_wallet_id'),
+          receiver_wallet_id: eb.fn.coalesce('transactions.receiver_wallet_id', 'excluded.receiver_wallet_id'),
+        };
+      }),
+    )
+    .execute();
   await trx
     .insertInto('transaction_events')
     .values({ transaction_id: detail.transaction_id, event_id: eventId, detail_type: detailType, status, reason: detail.reason ?? null, at: now })

@@ -73,5 +73,38 @@ for (const target of await testDatabases()) {
       assert.deepEqual(ids.map((id) => status.get(id)), ids.map(() => 'failed'));
       assert.deepEqual(late.map((id) => status.get(id)), late.map(() => 'completed'));
     });
+
+    test('a later event fills in the wallet ids a seed-style event lacked, and an earlier status never overwrites a later one', async (t) => {
+      const db = await database(t);
+      const id = randomUUID();
+      const seedStyle = { ...detail(id, 'funds_reserved'), sender_wallet_id: undefined, receiver_wallet_id: undefined, amount_minor: undefined, amount: 1.25 };
+      await deliver(db, randomUUID(), TRANSACTION_EVENTS.fundsReserved, seedStyle as unknown as TransactionEventDetail);
+      let row = await db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(row.sender_wallet_id, null);
+      assert.equal(BigInt(row.amount), 125n);
+      const reservedAt = row.updated_at;
+
+      // A late, earlier event: wallet ids taken, status and time kept.
+      await deliver(db, randomUUID(), TRANSACTION_EVENTS.fundsReservationRequested, { ...detail(id, 'reservation_requested'), timestamp: '2000-01-01T00:00:00.000Z' });
+      row = await db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.deepEqual([row.status, row.updated_at, row.sender_wallet_id, row.receiver_wallet_id], ['funds_reserved', reservedAt, 'wallet-a', 'wallet-b']);
+
+      // A later one with its reason moves it on; an end is final, and a wallet id once set is never replaced.
+      await deliver(db, randomUUID(), TRANSACTION_EVENTS.failed, { ...detail(id, 'failed'), reason: 'RECEIVER_WALLET_FROZEN', sender_wallet_id: 'other' });
+      await deliver(db, randomUUID(), TRANSACTION_EVENTS.completed, { ...detail(id, 'completed'), reason: 'late' });
+      row = await db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      assert.deepEqual([row.status, row.reason, row.sender_wallet_id], ['failed', 'RECEIVER_WALLET_FROZEN', 'wallet-a']);
+      const events = await db.selectFrom('transaction_events').select('status').where('transaction_id', '=', id).execute();
+      assert.equal(events.length, 4, 'every event is in the history, whatever it did to the record');
+    });
+
+    test('a record in a status this service does not know is overtaken by any event', async (t) => {
+      const db = await database(t);
+      const id = randomUUID();
+      await deliver(db, randomUUID(), TRANSACTION_EVENTS.fundsReservationRequested, detail(id, 'SOMETHING_A_SEED_CLIENT_SENT'));
+      await deliver(db, randomUUID(), TRANSACTION_EVENTS.fundsReserved, detail(id, 'pending'));
+      const row = await db.selectFrom('transactions').select('status').where('id', '=', id).executeTakeFirstOrThrow();
+      assert.equal(row.status, 'pending');
+    });
   });
 }
