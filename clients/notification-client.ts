@@ -1,16 +1,9 @@
+import type { NotificationView } from '../contracts/notifications.ts';
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import type { PolicySettings } from '../resilience/settings.ts';
 import { isDependencyFailure, requestJson, urlPart } from './http-json.ts';
 
-export interface NotificationView {
-  id: string;
-  kind: string;
-  title: string;
-  body: string;
-  payment_id: string | null;
-  created_at: string;
-  read: boolean;
-}
+export type { NotificationView } from '../contracts/notifications.ts';
 
 /** Stored notifications: what a user missed while not connected. */
 export class NotificationClient {

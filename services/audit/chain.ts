@@ -1,64 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
-import { outboxInboxMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
+import type { Kysely, Transaction } from 'kysely';
 import { inTransaction } from '../../storage/transaction.ts';
+import type { AuditSchema } from './schema.ts';
 
 /**
  * The audit log: append-only records, each carrying the hash of the one
  * before it, so changing, removing or reordering any record breaks every
  * hash after it. `verifyChain` recomputes the chain from the first record.
  */
-export interface AuditRecordRow {
-  seq: bigint;
-  event_id: string;
-  source: string;
-  detail_type: string;
-  /** Who caused it, when known (a user or operator id). */
-  actor: string | null;
-  payload: string;
-  occurred_at: string;
-  recorded_at: string;
-  prev_hash: string;
-  hash: string;
-}
-
-export interface AuditSchema extends OutboxTables {
-  audit_records: AuditRecordRow;
-  audit_head: { id: bigint; seq: bigint; hash: string };
-}
-
 export const GENESIS_HASH = '0'.repeat(64);
-
-const auditLog: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema
-      .createTable('audit_records')
-      .addColumn('seq', 'bigint', (c) => c.primaryKey())
-      .addColumn('event_id', 'text', (c) => c.notNull().unique())
-      .addColumn('source', 'text', (c) => c.notNull())
-      .addColumn('detail_type', 'text', (c) => c.notNull())
-      .addColumn('actor', 'text')
-      .addColumn('payload', 'text', (c) => c.notNull())
-      .addColumn('occurred_at', 'text', (c) => c.notNull())
-      .addColumn('recorded_at', 'text', (c) => c.notNull())
-      .addColumn('prev_hash', 'text', (c) => c.notNull())
-      .addColumn('hash', 'text', (c) => c.notNull())
-      .execute();
-    // One row holding the chain's head: appending locks it, so concurrent writers queue up.
-    await db.schema
-      .createTable('audit_head')
-      .addColumn('id', 'bigint', (c) => c.primaryKey())
-      .addColumn('seq', 'bigint', (c) => c.notNull())
-      .addColumn('hash', 'text', (c) => c.notNull())
-      .execute();
-    await db.insertInto('audit_head').values({ id: 1n, seq: 0n, hash: GENESIS_HASH }).execute();
-  },
-};
-
-export const auditMigrations: Record<string, Migration> = {
-  '0001_outbox_inbox': outboxInboxMigration,
-  '0002_audit_log': auditLog,
-};
 
 export interface AuditEntry {
   eventId: string;
@@ -80,18 +30,28 @@ export async function appendAuditRecord(db: Kysely<AuditSchema>, entry: AuditEnt
   return inTransaction(db, (trx) => appendToChain(trx, entry, dialect));
 }
 
+/**
+ * The chain's head as the caller's transaction last left it: a received batch
+ * is chained in one transaction, and only its first entry needs to read (and
+ * on PostgreSQL lock) the head row. A transaction that fails is thrown away
+ * with its entry here.
+ */
+const headInTransaction = new WeakMap<object, { seq: bigint; hash: string }>();
+
 /** One entry onto the chain inside the caller's transaction, unless its event id is already there (the log is its own inbox). */
 export async function appendToChain(trx: Transaction<AuditSchema>, entry: AuditEntry, dialect: 'sqlite' | 'postgres'): Promise<boolean> {
-  const duplicate = await trx.selectFrom('audit_records').select('seq').where('event_id', '=', entry.eventId).executeTakeFirst();
-  if (duplicate) return false;
-  const head = await trx
-    .selectFrom('audit_head')
-    .selectAll()
-    .where('id', '=', 1n)
-    .$if(dialect === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirstOrThrow();
+  let head = headInTransaction.get(trx);
+  if (!head) {
+    const row = await trx
+      .selectFrom('audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1n)
+      .$if(dialect === 'postgres', (q) => q.forUpdate())
+      .executeTakeFirstOrThrow();
+    head = { seq: BigInt(row.seq), hash: row.hash };
+  }
   const row = {
-    seq: BigInt(head.seq) + 1n,
+    seq: head.seq + 1n,
     event_id: entry.eventId,
     source: entry.source,
     detail_type: entry.detailType,
@@ -102,7 +62,15 @@ export async function appendToChain(trx: Transaction<AuditSchema>, entry: AuditE
     prev_hash: head.hash,
   };
   const hash = recordHash(head.hash, row);
-  await trx.insertInto('audit_records').values({ ...row, hash }).execute();
+  // The unique event id makes a redelivered entry a no-op in the same statement that appends a new one.
+  const appended = await trx
+    .insertInto('audit_records')
+    .values({ ...row, hash })
+    .onConflict((oc) => oc.column('event_id').doNothing())
+    .returning('seq')
+    .executeTakeFirst();
+  headInTransaction.set(trx, appended ? { seq: row.seq, hash } : head);
+  if (!appended) return false;
   await trx.updateTable('audit_head').set({ seq: row.seq, hash }).where('id', '=', 1n).execute();
   return true;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import type { AuditSchema } from './chain.ts';
+import type { AuditSchema } from './schema.ts';
 
 /**
  * The audit log as the operator console reads it (through the gateway's

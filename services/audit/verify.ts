@@ -4,7 +4,7 @@
  * reordered (printing the first broken record).
  */
 import { databaseConfigFromEnv } from '../../storage/database.ts';
-import { openAuditDatabase } from './app.ts';
+import { openAuditDatabase } from './database.ts';
 import { verifyChain } from './chain.ts';
 
 const database = await openAuditDatabase(databaseConfigFromEnv('audit'));

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import { gauge } from '../../observability/metrics.ts';
+import type { LiveNotification } from '../../contracts/notifications.ts';
 import { contextFromCarrier, type TraceCarrier } from '../../observability/propagation.ts';
 import { SpanKind, withSpan } from '../../observability/tracing.ts';
 
@@ -84,7 +85,7 @@ export class LiveNotifications {
             buffer = buffer.slice(end + 2);
             const data = frame.split('\n').filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n');
             if (!data) continue;
-            const item = JSON.parse(data) as { user_id: string; notification: unknown; trace_context?: TraceCarrier };
+            const item = JSON.parse(data) as LiveNotification;
             this.pushInTrace(item.user_id, { type: 'notification', notification: item.notification }, item.trace_context);
           }
         }

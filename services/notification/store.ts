@@ -1,46 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Kysely, Migration, Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { TRANSACTION_EVENTS, USER_EVENTS, type TransactionEventDetail, type UserEventDetail } from '../../contracts/events.ts';
 import { formatMinor } from '../../core/money.ts';
-import { outboxInboxMigration, outboxTraceContextMigration, type OutboxTables } from '../../messaging/outbox-schema.ts';
-
-export interface NotificationRow {
-  id: string;
-  user_id: string;
-  kind: string;
-  title: string;
-  body: string;
-  payment_id: string | null;
-  created_at: string;
-  read_at: string | null;
-}
-
-export interface NotificationSchema extends OutboxTables {
-  notifications: NotificationRow;
-}
-
-const notifications: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema
-      .createTable('notifications')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('user_id', 'text', (c) => c.notNull())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('title', 'text', (c) => c.notNull())
-      .addColumn('body', 'text', (c) => c.notNull())
-      .addColumn('payment_id', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('read_at', 'text')
-      .execute();
-    await db.schema.createIndex('notifications_user').on('notifications').columns(['user_id', 'created_at']).execute();
-  },
-};
-
-export const notificationMigrations: Record<string, Migration> = {
-  '0001_outbox_inbox': outboxInboxMigration,
-  '0002_notifications': notifications,
-  '0003_outbox_trace_context': outboxTraceContextMigration,
-};
+import type { NotificationRow, NotificationSchema } from './schema.ts';
 
 export type NotificationDraft = Omit<NotificationRow, 'id' | 'created_at' | 'read_at'>;
 
@@ -85,4 +47,35 @@ export async function insertNotifications(trx: Transaction<NotificationSchema>, 
 function deterministicId(eventId: string, userId: string, kind: string): string {
   const h = createHash('sha256').update(`${eventId}\0${userId}\0${kind}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+/** A user's notifications, newest first, and how many of all of theirs are unread. */
+export async function listNotifications(
+  db: Kysely<NotificationSchema>,
+  userId: string,
+  options: { unreadOnly: boolean; limit: number },
+): Promise<{ rows: NotificationRow[]; unread: number }> {
+  const rows = await db
+    .selectFrom('notifications')
+    .selectAll()
+    .where('user_id', '=', userId)
+    .$if(options.unreadOnly, (q) => q.where('read_at', 'is', null))
+    .orderBy('created_at', 'desc')
+    .limit(options.limit)
+    .execute();
+  const unread = await db.selectFrom('notifications').select((eb) => eb.fn.countAll<bigint>().as('n')).where('user_id', '=', userId).where('read_at', 'is', null).executeTakeFirst();
+  return { rows, unread: Number(unread?.n ?? 0) };
+}
+
+/** Marks a user's unread notifications read: those named, or all of them. Returns how many changed. */
+export async function markRead(db: Kysely<NotificationSchema>, userId: string, ids?: string[]): Promise<number> {
+  if (ids && ids.length === 0) return 0;
+  const result = await db
+    .updateTable('notifications')
+    .set({ read_at: new Date().toISOString() })
+    .where('user_id', '=', userId)
+    .where('read_at', 'is', null)
+    .$if(!!ids, (q) => q.where('id', 'in', ids!))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

@@ -4,8 +4,9 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { testDatabases } from '../../../test/support/databases.ts';
-import { openAuditDatabase } from '../app.ts';
-import { appendAuditRecord, verifyChain } from '../chain.ts';
+import { openAuditDatabase } from '../database.ts';
+import { inTransaction } from '../../../storage/transaction.ts';
+import { appendAuditRecord, appendToChain, verifyChain } from '../chain.ts';
 
 const entry = (n: number) => ({
   eventId: randomUUID(),
@@ -28,6 +29,28 @@ for (const target of await testDatabases()) {
       assert.equal(await appendAuditRecord(database.db, first, database.dialect), false);
       await Promise.all([2, 3, 4, 5, 6].map((n) => appendAuditRecord(database.db, entry(n), database.dialect)));
       assert.deepEqual(await verifyChain(database.db), { ok: true, records: 6 });
+    });
+
+    test('a batch chained in one transaction links every new record and skips the ones already there', async (t) => {
+      const { config, cleanup } = await target.create();
+      t.after(cleanup);
+      const database = await openAuditDatabase(config);
+      t.after(() => database.close());
+      const stored = entry(1);
+      await appendAuditRecord(database.db, stored, database.dialect);
+      const fresh = [entry(2), entry(3)];
+      // As the consumer receives them: a redelivery of a stored record and a duplicate inside the batch among new ones.
+      const batch = [fresh[0]!, stored, fresh[0]!, fresh[1]!];
+      const appended = await inTransaction(database.db, async (trx) => {
+        const outcomes: boolean[] = [];
+        for (const e of batch) outcomes.push(await appendToChain(trx, e, database.dialect));
+        return outcomes;
+      });
+      assert.deepEqual(appended, [true, false, false, true]);
+      assert.deepEqual(await verifyChain(database.db), { ok: true, records: 3 });
+      // The next batch starts from the head the last one left.
+      assert.equal(await appendAuditRecord(database.db, entry(4), database.dialect), true);
+      assert.deepEqual(await verifyChain(database.db), { ok: true, records: 4 });
     });
 
     test('altering, removing or truncating a record is detected at the first broken record', async (t) => {
