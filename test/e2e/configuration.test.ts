@@ -10,7 +10,7 @@ import { auditConfigFromEnv } from '../../services/audit/config.ts';
 import { gatewayConfigFromEnv } from '../../services/gateway/config.ts';
 import { notificationConfigFromEnv } from '../../services/notification/config.ts';
 import { paymentConfigFromEnv } from '../../services/payment/config.ts';
-import { transactionConfigFromEnv } from '../../services/transaction/app.ts';
+import { transactionConfigFromEnv } from '../../services/transaction/config.ts';
 import { walletConfigFromEnv } from '../../services/wallet/config.ts';
 
 /*

@@ -14,7 +14,8 @@ import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contra
 import { toDouble } from '../../../core/money.ts';
 import { openDatabase } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
-import { startTransactionService, type TransactionService } from '../../transaction/app.ts';
+import { buildTransactionService } from '../../transaction/app.ts';
+import { openTransactionDatabase } from '../../transaction/database.ts';
 import { recordTransactionEvent } from '../../transaction/record.ts';
 import { buildUserApp, openUserDatabase } from '../../user/app.ts';
 import { PasswordHasher } from '../../user/passwords.ts';
@@ -57,7 +58,7 @@ export interface Person {
 export interface GraphQLPlatform {
   gatewayUrl: string;
   wallet: WalletService;
-  transaction: TransactionService;
+  transaction: { address: string; database: Awaited<ReturnType<typeof openTransactionDatabase>>; stop(): Promise<void> };
   tokens: TokenIssuer;
   /** A signed-up user with a wallet per currency (no money yet). */
   person(name: string, currencies?: string[]): Promise<Person & { wallets: Record<string, string> }>;
@@ -98,12 +99,17 @@ export async function startGraphQLPlatform(t: TestContext, limits: Partial<Pick<
   undo.push(() => wallet.stop());
 
   let transactionStopped = false;
-  const transaction = await startTransactionService(
-    { host: '127.0.0.1', port: 0, database: { kind: 'sqlite', file: path.join(dir, 'transaction.db') }, consumers: false },
-    silent,
-    // No consumers run, so the SQS client is never used.
-    { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', embedded: true },
-  );
+  // The transaction service without its consumer: these tests record events into it directly.
+  const transactionDatabase = await openTransactionDatabase({ kind: 'sqlite', file: path.join(dir, 'transaction.db') });
+  const transactionApp = buildTransactionService({ database: transactionDatabase, log: silent });
+  const transaction = {
+    address: await transactionApp.listen({ host: '127.0.0.1', port: 0 }),
+    database: transactionDatabase,
+    stop: async () => {
+      await transactionApp.close();
+      await transactionDatabase.close();
+    },
+  };
   undo.push(() => (transactionStopped ? undefined : transaction.stop()));
 
   const userDatabase = await openUserDatabase({ kind: 'sqlite', file: path.join(dir, 'user.db') });

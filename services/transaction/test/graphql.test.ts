@@ -11,9 +11,10 @@ import { callerHeaders } from '../../../contracts/graphql/caller.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
 import { openDatabase, sql, type DatabaseConfig } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
-import { startTransactionService, type TransactionService } from '../app.ts';
+import { buildTransactionService } from '../app.ts';
+import { openTransactionDatabase } from '../database.ts';
 import { recordTransactionEvent } from '../record.ts';
-import { transactionMigrations } from '../schema.ts';
+import { transactionMigrations } from '../migrations/index.ts';
 
 /*
  * The transaction subgraph on the transaction service's own HTTP app, with
@@ -22,8 +23,11 @@ import { transactionMigrations } from '../schema.ts';
  */
 
 const silent = pino({ level: 'silent' });
-// Consumers are off, so the SQS client is never used.
-const NO_BROKER = { region: 'us-east-1', endpoint: 'http://127.0.0.1:9', embedded: true };
+/** The service as main.ts runs it, without its consumer: these tests write the records themselves. */
+interface TransactionService {
+  address: string;
+  database: Awaited<ReturnType<typeof openTransactionDatabase>>;
+}
 
 /** A SQLite file in a fresh directory, removed after the test (after hooks run first-registered first, so after the service stops). */
 async function sqliteService(t: TestContext, before?: (file: string) => Promise<void>): Promise<TransactionService> {
@@ -37,10 +41,14 @@ async function sqliteService(t: TestContext, before?: (file: string) => Promise<
   }
 }
 
-async function startService(t: TestContext, database: DatabaseConfig): Promise<TransactionService> {
-  const service = await startTransactionService({ host: '127.0.0.1', port: 0, database, consumers: false }, silent, NO_BROKER);
-  t.after(() => service.stop());
-  return service;
+async function startService(t: TestContext, config: DatabaseConfig): Promise<TransactionService> {
+  const database = await openTransactionDatabase(config);
+  const app = buildTransactionService({ database, log: silent });
+  t.after(async () => {
+    await app.close();
+    await database.close();
+  });
+  return { address: await app.listen({ host: '127.0.0.1', port: 0 }), database };
 }
 
 async function ask(service: TransactionService, query: string, variables: Record<string, unknown>, callerId?: string) {

@@ -6,7 +6,8 @@ import { openDatabase } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
 import { recordTransactionEvent } from '../record.ts';
-import { transactionMigrations, type TransactionSchema } from '../schema.ts';
+import { transactionMigrations } from '../migrations/index.ts';
+import type { TransactionSchema } from '../schema.ts';
 
 function detail(id: string, status: string): TransactionEventDetail {
   return {
