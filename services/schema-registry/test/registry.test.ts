@@ -4,7 +4,8 @@ import pino from 'pino';
 import { AVRO_SUBJECTS, readAvroSchema } from '../../../contracts/avro.ts';
 import type { DatabaseConfig } from '../../../storage/database.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
-import { startSchemaRegistry, type RegistryService } from '../app.ts';
+import { buildSchemaRegistry } from '../app.ts';
+import { openRegistryDatabase } from '../database.ts';
 
 /*
  * The registry over a real loopback port, spoken to as a Confluent Schema
@@ -43,10 +44,23 @@ function client(url: string): Client {
   return { url, get: (p) => call('GET', p), post: (p, b) => call('POST', p, b), put: (p, b) => call('PUT', p, b) };
 }
 
-async function startOn(t: TestContext, database: DatabaseConfig): Promise<{ registry: RegistryService; api: Client }> {
-  const registry = await startSchemaRegistry({ host: '127.0.0.1', port: 0, database }, log);
+/** The registry as main.ts runs it, on loopback: the Confluent clients below speak HTTP to it. */
+async function startSchemaRegistry(config: DatabaseConfig): Promise<{ address: string; stop(): Promise<void> }> {
+  const database = await openRegistryDatabase(config);
+  const { app } = await buildSchemaRegistry({ database, log });
+  return {
+    address: await app.listen({ host: '127.0.0.1', port: 0 }),
+    async stop() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+async function startOn(t: TestContext, database: DatabaseConfig): Promise<{ api: Client }> {
+  const registry = await startSchemaRegistry(database);
   t.after(() => registry.stop());
-  return { registry, api: client(registry.address) };
+  return { api: client(registry.address) };
 }
 
 for (const target of await testDatabases()) {
@@ -167,7 +181,7 @@ for (const target of await testDatabases()) {
     test('ids, versions and levels survive a restart on the same database', async (t) => {
       const { config, cleanup } = await target.create();
       t.after(cleanup);
-      const before = await startSchemaRegistry({ host: '127.0.0.1', port: 0, database: config }, log);
+      const before = await startSchemaRegistry(config);
       const api = client(before.address);
       try {
         await api.post(`/subjects/${SUBJECT}/versions`, { schema: V1 });
