@@ -9,6 +9,8 @@ export interface WindowCounts {
   cpuMs: Map<string, number>;
   /** The broker's requests over the window, by action. */
   brokerRequests: Map<string, number>;
+  /** SQL statements each service ran through its query builder over the window (db_statements_total). */
+  statements: Map<string, number>;
   /** fsyncs and writes of each service over the window; absent without perf. */
   syscalls?: Map<string, SyscallCounts>;
 }
@@ -23,10 +25,13 @@ export function openWindow(platform: Platform, pids: Map<string, number>, { sysc
   const cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuSecondsOf(pid)]));
   const counter = syscalls ? countSyscalls(pids) : undefined;
   const brokerBefore = brokerRequests(platform);
+  const statementsBefore = statementCounts(platform, [...pids.keys()]);
   return {
     async close() {
       const brokerAfter = await brokerRequests(platform);
+      const statementsAfter = await statementCounts(platform, [...pids.keys()]);
       const before = await brokerBefore;
+      const statementsFrom = await statementsBefore;
       const cpuMs = new Map(
         [...pids].map(([name, pid]) => {
           const [from, to] = [cpuBefore.get(name), cpuSecondsOf(pid)];
@@ -34,7 +39,8 @@ export function openWindow(platform: Platform, pids: Map<string, number>, { sysc
         }),
       );
       const requests = new Map([...brokerAfter].map(([action, n]) => [action, n - (before.get(action) ?? 0)]));
-      return { cpuMs, brokerRequests: requests, syscalls: await counter?.stop() };
+      const statements = new Map([...statementsAfter].map(([name, n]) => [name, n - (statementsFrom.get(name) ?? 0)]));
+      return { cpuMs, brokerRequests: requests, statements, syscalls: await counter?.stop() };
     },
   };
 }
@@ -47,6 +53,21 @@ async function brokerRequests(p: Platform): Promise<Map<string, number>> {
     const match = /^broker_requests_total\{.*action="([^"]+)".*\} (\d+)/.exec(line);
     if (match) counts.set(match[1]!, Number(match[2]));
   }
+  return counts;
+}
+
+/** Each service's db_statements_total, from its /metrics (the wallet's on its GraphQL listener); services without one are left out. */
+async function statementCounts(p: Platform, services: string[]): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  await Promise.all(
+    services.map(async (name) => {
+      const base = name === 'wallet' ? p.env.WALLET_GRAPHQL_URL : name === 'broker' ? undefined : p.url(name);
+      if (!base) return;
+      const text = await fetch(`${base}/metrics`).then((r) => r.text()).catch(() => '');
+      const match = /^db_statements_total(?:\{[^}]*\})? (\d+)/m.exec(text);
+      if (match) counts.set(name, Number(match[1]));
+    }),
+  );
   return counts;
 }
 
@@ -69,6 +90,14 @@ export function perPaymentRows(counts: WindowCounts, payments: number, database:
       name: `${label}broker requests per payment`,
       value: perAction.reduce((t, [, n]) => t + n, 0).toFixed(1),
       note: `by action: ${perAction.map(([a, n]) => `${a} ${n.toFixed(1)}`).join(', ')}`,
+    });
+  }
+  if (counts.statements.size > 0) {
+    const perService = [...counts.statements].map(([name, n]) => [name, n / payments] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
+    rows.push({
+      name: `${label}SQL statements per payment, by service`,
+      value: perService.reduce((t, [, n]) => t + n, 0).toFixed(1),
+      note: `through each service's query builder, BEGIN and COMMIT not counted (db_statements_total; the broker's own store is not counted): ${perService.map(([name, n]) => `${name} ${n.toFixed(1)}`).join(', ')}`,
     });
   }
   const syscalls = counts.syscalls;

@@ -1,8 +1,19 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql, type KyselyConfig } from 'kysely';
 import pg from 'pg';
+import { counter } from '../observability/metrics.ts';
 import { NodeSqliteDatabase, NodeSqliteDialect } from './node-sqlite-dialect.ts';
+
+/**
+ * Statements the service ran through Kysely (transaction control not
+ * counted): what a unit of work costs the database, for the benchmark's
+ * per-payment counts beside broker requests and fsyncs.
+ */
+const statements = counter('db_statements_total', 'SQL statements executed through the query builder (BEGIN/COMMIT not counted)');
+const countStatement: KyselyConfig['log'] = (event) => {
+  if (event.level === 'query') statements.inc();
+};
 
 export type DatabaseConfig =
   | { kind: 'sqlite'; file: string }
@@ -42,7 +53,7 @@ export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Data
   if (config.kind === 'sqlite') {
     if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
     const sqlite = new NodeSqliteDatabase(config.file);
-    const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(sqlite) });
+    const db = new Kysely<Schema>({ dialect: new NodeSqliteDialect(sqlite), log: countStatement });
     return {
       db,
       config,
@@ -80,7 +91,7 @@ export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Data
     options: `-c search_path="${config.schema}"`,
     types: { getTypeParser: bigintTypeParser },
   });
-  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: countStatement });
   return { db, config, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() };
 }
 
