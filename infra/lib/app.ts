@@ -3,6 +3,7 @@ import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ENVIRONMENTS, environmentSettings } from './environments.ts';
 import { PayMeshStack } from './paymesh-stack.ts';
+import { addRulePacks } from './rule-packs.ts';
 
 /** Context keys the app understands (`-c key=value`), all optional. */
 export interface PayMeshContext {
@@ -21,8 +22,12 @@ export interface PayMeshContext {
 /** The feature flags the app was written against, frozen in infra/cdk.json so a library upgrade does not silently change the template. */
 const FEATURE_FLAGS = (JSON.parse(readFileSync(path.join(import.meta.dirname, '..', 'cdk.json'), 'utf8')) as { context: Record<string, unknown> }).context;
 
-/** Builds the app: one stack per environment asked for, named PayMesh-<env>. */
-export function buildApp(options: { outdir?: string; context?: PayMeshContext; validate?: boolean } = {}): { app: App; stacks: PayMeshStack[] } {
+/**
+ * Builds the app: one stack per environment asked for, named PayMesh-<env>.
+ * `rulePacks` (default on) registers cdk-nag's AWS Solutions, PCI DSS 3.2.1, NIST 800-53 rev 5 and HIPAA
+ * Security packs (rule-packs.ts): synthesis then fails on any finding not acknowledged with a reason.
+ */
+export function buildApp(options: { outdir?: string; context?: PayMeshContext; validate?: boolean; rulePacks?: boolean } = {}): { app: App; stacks: PayMeshStack[] } {
   const context = {
     ...FEATURE_FLAGS,
     // Assets are fingerprinted where they are, not copied into cdk.out: a copy of the repository's
@@ -36,6 +41,7 @@ export function buildApp(options: { outdir?: string; context?: PayMeshContext; v
     // CDK's built-in check of every resource against the CloudFormation schema: on by default, tests turn it off where another file already validates.
     builtinCloudFormationValidation: options.validate ?? true,
   });
+  if (options.rulePacks ?? true) addRulePacks(app);
   const asked = app.node.tryGetContext('environment') as string | undefined;
   const names = asked ? [environmentSettings(asked).name] : (Object.keys(ENVIRONMENTS) as Array<'dev' | 'prod'>);
   const stacks = names.map(

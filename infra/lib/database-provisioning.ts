@@ -83,7 +83,8 @@ export class DatabaseProvisioning extends Construct {
     });
     const runner = new lambda.Function(this, 'Runner', {
       description: 'Runs the PayMesh database provisioning task and waits for it (CloudFormation custom resource)',
-      runtime: lambda.Runtime.NODEJS_22_X,
+      // The newest Node.js runtime aws-cdk-lib knows (cdk-nag AwsSolutions-L1); the handler is CommonJS with the runtime's AWS SDK v3.
+      runtime: lambda.Runtime.NODEJS_24_X,
       handler: 'index.handler',
       code: lambda.Code.fromInline(RUNNER_CODE),
       timeout: Duration.minutes(15),

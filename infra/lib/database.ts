@@ -29,8 +29,9 @@ const ENGINE = rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngine
  * DatabaseProvisioning task with the master secret, makes both), and logs in
  * with that role's secret.
  * The password lives only in Secrets Manager: the template carries a
- * generate-secret instruction, never a value. Its PostgreSQL log group is
- * the stack's (with the environment's retention), and an AWS Backup plan
+ * generate-secret instruction, never a value. Its PostgreSQL and upgrade log
+ * groups are the stack's (with the environment's retention), enhanced
+ * monitoring sends OS metrics every minute, and an AWS Backup plan
  * keeps snapshots beyond RDS's own automated backups.
  */
 export class Database extends Construct {
@@ -39,6 +40,7 @@ export class Database extends Construct {
   /** The master credentials' secret itself (instance.secret is its attachment to the instance). */
   readonly secret: secretsmanager.ISecret;
   readonly logGroup: logs.LogGroup;
+  readonly upgradeLogGroup: logs.LogGroup;
   readonly backupPlan: backup.BackupPlan;
   private readonly serviceSecrets = new Map<string, rds.DatabaseSecret>();
   private readonly environmentName: string;
@@ -54,6 +56,12 @@ export class Database extends Construct {
     const instanceIdentifier = `paymesh-${props.environment.name}`;
     this.logGroup = new logs.LogGroup(this, 'PostgresLogs', {
       logGroupName: `/aws/rds/instance/${instanceIdentifier}/postgresql`,
+      retention: retentionDays(props.environment.logRetentionDays),
+      removalPolicy: keep,
+    });
+    // The engine's upgrade log too (every log type PostgreSQL on RDS has: PCI DSS 10.2, cdk-nag RDSLoggingEnabled).
+    this.upgradeLogGroup = new logs.LogGroup(this, 'UpgradeLogs', {
+      logGroupName: `/aws/rds/instance/${instanceIdentifier}/upgrade`,
       retention: retentionDays(props.environment.logRetentionDays),
       removalPolicy: keep,
     });
@@ -87,12 +95,14 @@ export class Database extends Construct {
       backupRetention: Duration.days(settings.backupRetentionDays),
       deletionProtection: settings.deletionProtection,
       enablePerformanceInsights: settings.performanceInsights,
-      cloudwatchLogsExports: ['postgresql'],
+      // OS metrics (processes, memory, I/O) every minute, to the RDSOSMetrics log group RDS keeps.
+      monitoringInterval: Duration.seconds(60),
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
       autoMinorVersionUpgrade: true,
       removalPolicy: props.environment.keepData ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
       deleteAutomatedBackups: !props.environment.keepData,
     });
-    (this.instance.node.defaultChild as rds.CfnDBInstance).addResourceDependency(this.logGroup.node.defaultChild as logs.CfnLogGroup);
+    for (const group of [this.logGroup, this.upgradeLogGroup]) (this.instance.node.defaultChild as rds.CfnDBInstance).addResourceDependency(group.node.defaultChild as logs.CfnLogGroup);
     // The removal policy belongs on the generated secret: instance.secret is only its attachment.
     this.secret = this.instance.node.findChild('Secret') as rds.DatabaseSecret;
     this.secret.applyRemovalPolicy(keep);

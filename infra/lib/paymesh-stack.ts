@@ -23,6 +23,7 @@ import { OperatorAccess } from './operator-access.ts';
 import { PayMeshService, retentionDays } from './paymesh-service.ts';
 import { PrivateEndpoints } from './private-endpoints.ts';
 import { PublicEdge } from './public-edge.ts';
+import { acknowledgeRulePackFindings } from './rule-packs.ts';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..');
 export const DEFAULT_COLLECTOR_IMAGE = 'public.ecr.aws/aws-observability/aws-otel-collector:v0.47.0';
@@ -65,7 +66,9 @@ export class PayMeshStack extends Stack {
       // cdk.out, which this app does not do (see app.ts). Nothing here uses the default group.
       restrictDefaultSecurityGroup: false,
       subnetConfiguration: [
-        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        // Only the load balancer and the NAT gateways live here, and both get their addresses otherwise: nothing
+        // launched here is given a public address by default (PCI DSS 1.3 / VPCSubnetAutoAssignPublicIpDisabled).
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
         { name: 'services', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
         { name: 'data', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
       ],
@@ -218,6 +221,8 @@ export class PayMeshStack extends Stack {
     new CfnOutput(this, 'DatabaseProvisioningSecurityGroup', { value: this.databaseProvisioning.securityGroup.securityGroupId, description: 'Security group to run the provisioning task with' });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn, description: 'Subscribe the on-call address or chat integration here' });
     new CfnOutput(this, 'ClusterName', { value: cluster.clusterName });
+    // The rule packs' findings that do not apply (or are open on purpose), each with its reason: rule-packs.ts.
+    acknowledgeRulePackFindings(this, environment);
   }
 
   /**

@@ -45,7 +45,7 @@ test('audit-relevant logs are kept at least twelve months in prod (PCI DSS 10.7)
   const groups = resourcesOfType(prod.json, 'AWS::Logs::LogGroup').map(([, r]) => [r.Properties.LogGroupName as string, r.Properties.RetentionInDays as number] as const);
   const names = groups.map(([name]) => name);
   for (const spec of SERVICES) assert.ok(names.includes(`/paymesh/prod/${spec.name}`), spec.name);
-  for (const name of ['/aws/rds/instance/paymesh-prod/postgresql', '/paymesh/prod/vpc-flow-logs', 'aws-waf-logs-paymesh-prod', '/paymesh/prod/lattice/payment-service']) assert.ok(names.includes(name), name);
+  for (const name of ['/aws/rds/instance/paymesh-prod/postgresql', '/aws/rds/instance/paymesh-prod/upgrade', '/paymesh/prod/vpc-flow-logs', 'aws-waf-logs-paymesh-prod', '/paymesh/prod/lattice/payment-service']) assert.ok(names.includes(name), name);
   for (const [name, days] of groups) {
     // The collector's embedded-metric logs only carry metrics, which CloudWatch keeps 15 months itself.
     if (name === '/paymesh/prod/metrics') continue;
@@ -57,14 +57,16 @@ test('audit-relevant logs are kept at least twelve months in prod (PCI DSS 10.7)
   assert.ok(ENVIRONMENTS.prod.logRetentionDays >= 365);
 });
 
-test('the PostgreSQL log group is the stack\'s: named for the instance, with the retention, made before the instance exports to it', () => {
+test('the PostgreSQL and upgrade log groups are the stack\'s: named for the instance, with the retention, made before the instance exports to them', () => {
   for (const [env, { json }] of both) {
     const [instanceId, instance] = resourcesOfType(json, 'AWS::RDS::DBInstance')[0]!;
     assert.equal(instance.Properties.DBInstanceIdentifier, `paymesh-${env}`);
-    assert.deepEqual(instance.Properties.EnableCloudwatchLogsExports, ['postgresql']);
-    const [groupId, group] = resourcesOfType(json, 'AWS::Logs::LogGroup').find(([, r]) => r.Properties.LogGroupName === `/aws/rds/instance/paymesh-${env}/postgresql`)!;
-    assert.equal(group.Properties.RetentionInDays, ENVIRONMENTS[env].logRetentionDays);
-    assert.ok([json.Resources[instanceId]!.DependsOn ?? []].flat().includes(groupId), 'RDS would otherwise make the group itself, without retention');
+    assert.deepEqual(instance.Properties.EnableCloudwatchLogsExports, ['postgresql', 'upgrade']);
+    for (const type of ['postgresql', 'upgrade']) {
+      const [groupId, group] = resourcesOfType(json, 'AWS::Logs::LogGroup').find(([, r]) => r.Properties.LogGroupName === `/aws/rds/instance/paymesh-${env}/${type}`)!;
+      assert.equal(group.Properties.RetentionInDays, ENVIRONMENTS[env].logRetentionDays, type);
+      assert.ok([json.Resources[instanceId]!.DependsOn ?? []].flat().includes(groupId), `RDS would otherwise make the ${type} group itself, without retention`);
+    }
   }
 });
 

@@ -25,12 +25,12 @@ export interface Synthesized {
 /**
  * Synthesizes one environment's stack into a temporary directory, with no
  * credentials and no network, exactly as `npm run infra:synth` does.
- * CloudFormation schema validation is off unless asked for: it costs seconds
- * and the snapshot test runs it.
+ * CloudFormation schema validation and the rule packs are off unless asked
+ * for: they cost seconds, and the snapshot test runs the one, nag.test.ts the other.
  */
-export function synthesize(environment: 'dev' | 'prod', context: PayMeshContext = {}, options: { validate?: boolean } = {}): Synthesized {
+export function synthesize(environment: 'dev' | 'prod', context: PayMeshContext = {}, options: { validate?: boolean; rulePacks?: boolean } = {}): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), 'paymesh-cdk-'));
-  const { app, stacks } = buildApp({ outdir, context: { environment, ...context }, validate: options.validate ?? false });
+  const { app, stacks } = buildApp({ outdir, context: { environment, ...context }, validate: options.validate ?? false, rulePacks: options.rulePacks ?? false });
   const stack = stacks[0]!;
   const template = Template.fromStack(stack);
   return { stack, template, json: template.toJSON() as Synthesized['json'], cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
