@@ -11,6 +11,7 @@ import { NodeSqliteDatabase, NodeSqliteDialect } from './node-sqlite-dialect.ts'
  * per-payment counts beside broker requests and fsyncs.
  */
 const statements = counter('db_statements_total', 'SQL statements executed through the query builder (BEGIN/COMMIT not counted)');
+const connectionsLost = counter('db_connections_lost_total', 'Idle PostgreSQL connections the server ended (replaced on the next checkout)');
 const countStatement: KyselyConfig['log'] = (event) => {
   if (event.level === 'query') statements.inc();
 };
@@ -89,8 +90,14 @@ export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Data
     connectionString: config.url,
     max: config.poolSize ?? 10,
     options: `-c search_path="${config.schema}"`,
+    // Names the connections in pg_stat_activity by the schema (the service) they serve.
+    application_name: `paymesh:${config.schema}`,
     types: { getTypeParser: bigintTypeParser },
   });
+  // An idle connection the server ends (pg_terminate_backend, a restart, a failover) is reported here, and
+  // unheard it would end the process. pg has already dropped it from the pool, the next checkout opens a new
+  // one, and a query in flight on a cut connection fails by itself: counting is all there is left to do.
+  pool.on('error', () => connectionsLost.inc());
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: countStatement });
   return { db, config, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() };
 }
