@@ -4,6 +4,11 @@
  * Runs the platform as separate processes under a steady stream of payments
  * between a few users, SIGKILLs random services at random moments (the
  * broker and the wallet among them) and restarts them, for a bounded time.
+ * Some faults are not kills: a service hangs (SIGSTOP, SIGCONT a few seconds
+ * later), so timeouts, breakers and leases are exercised; the broker is killed
+ * while sends are in flight, which are then checked (every send it acknowledged
+ * must be on the queue after its restart); on PostgreSQL, the server cuts the
+ * services' connections (pg_terminate_backend).
  * Then it lets the flow drain (bounded) and checks what must hold whatever
  * crashed: money per currency unchanged, every accepted payment ended, no
  * hold left frozen, no ledger entry or capture duplicated, every message
@@ -25,15 +30,24 @@
  *   --keep-data           keep the platform's data directory for inspection
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteMessageCommand, GetQueueAttributesCommand, ListQueuesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { sql } from 'kysely';
+import pg from 'pg';
+import { databaseChoiceFromArgs, databaseEnv, dropDatabases, OPEN_RATE_LIMITS, requirePostgres, type DatabaseChoice } from '../bench/platform-setup.ts';
+import { createSqsClient } from '../messaging/aws.ts';
+import type { PaymentSchema } from '../services/payment/schema.ts';
 import { auditLedger } from '../services/wallet/ledger-audit.ts';
 import type { WalletSchema } from '../services/wallet/schema.ts';
-import type { PaymentSchema } from '../services/payment/schema.ts';
-import { createSqsClient } from '../messaging/aws.ts';
 import { databaseConfigFromEnv, openDatabase, type Database } from '../storage/database.ts';
 import { ApiClient } from '../test/support/api.ts';
-import { databaseChoiceFromArgs, databaseEnv, dropDatabases, OPEN_RATE_LIMITS, requirePostgres, type DatabaseChoice } from '../bench/platform-setup.ts';
 import { startPlatform, type Platform } from './platform.ts';
 
 export interface ChaosOptions {
@@ -45,7 +59,10 @@ export interface ChaosOptions {
   database: DatabaseChoice;
   /** Seconds a reservation holds funds (PAYMENT_HOLD_TTL_SECONDS, at least 10): short, and holds expire under sagas stalled by an outage. */
   holdTtlSeconds?: number;
-  /** Services killed first, in this order (e.g. the broker and the wallet, so a short run surely hits them); the rest at random. */
+  /**
+   * Services hit first, in this order (e.g. the broker and the wallet, so a short run surely hits them); the rest at
+   * random. `name` is killed; `name:hang` hangs; `broker:mid-commit` is the broker killed with sends in flight.
+   */
   firstVictims?: string[];
   keepData?: boolean;
   /** Progress lines (the timeline is also in the report). */
@@ -62,6 +79,17 @@ export interface ChaosReport {
   seed: number;
   timeline: TimelineEntry[];
   kills: Record<string, number>;
+  /** The faults other than plain kills. */
+  faults: {
+    /** Services stopped (SIGSTOP) for a few seconds, then continued, by service. */
+    hangs: Record<string, number>;
+    /** Broker kills while sends are in flight (counted in `kills` too), and how many of those sends it acknowledged. */
+    brokerKillsMidCommit: number;
+    acknowledgedSends: number;
+    /** Times the PostgreSQL server cut the services' connections, and how many it cut. */
+    connectionCuts: number;
+    connectionsCut: number;
+  };
   payments: {
     attempted: number;
     accepted: number;
@@ -100,8 +128,31 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-/** How many services may be down at the same time. */
+/** How many services may be down (or hung) at the same time. */
 const MAX_DOWN = 2;
+
+/** Of the faults that hit a service, the share that hang it instead of killing it. */
+const HANG_SHARE = 0.25;
+/** Of the broker's kills, the share made while sends are in flight. */
+const MID_COMMIT_SHARE = 0.5;
+/** On PostgreSQL, the share of fault slots that cut the services' database connections instead. */
+const CONNECTION_CUT_SHARE = 0.15;
+/** The queue the broker's mid-commit kills send to (not one of the platform's: the drain and the checks leave it out). */
+const PROBE_QUEUE = 'chaos-probe';
+/** Clients sending when the broker is killed, and how many of their sends it has acknowledged by then. */
+const PROBE_SENDERS = 16;
+const PROBE_KILL_AFTER = 20;
+
+type FaultKind = 'kill' | 'hang' | 'mid-commit';
+
+/** `name` or `name:kind` (firstVictims). */
+function parseFault(entry: string): { victim: string; kind: FaultKind } {
+  const [victim, kind = 'kill'] = entry.split(':') as [string, string?];
+  if (!(VICTIMS as readonly string[]).includes(victim)) throw new Error(`unknown service '${victim}' in firstVictims`);
+  if (kind !== 'kill' && kind !== 'hang' && kind !== 'mid-commit') throw new Error(`unknown fault '${kind}' for ${victim}`);
+  if (kind === 'mid-commit' && victim !== 'broker') throw new Error('only the broker has a mid-commit fault');
+  return { victim, kind };
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -155,12 +206,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   log(`platform up (data in ${platform.dataDir})`);
   const sqs = createSqsClient({ region: 'us-east-1', endpoint: platform.env.PAYMESH_BROKER_URL!, embedded: true });
   const kills: Record<string, number> = {};
+  const faults: ChaosReport['faults'] = { hangs: {}, brokerKillsMidCommit: 0, acknowledgedSends: 0, connectionCuts: 0, connectionsCut: 0 };
+  const acknowledgedProbes = new Set<string>();
   const payments = { attempted: 0, accepted: 0, refused: 0, abandoned: 0, completed: 0, failed: 0, clientRetries: 0, inProgressAnswers: 0, longestAcceptMs: 0 };
   const accepted: AcceptedPayment[] = [];
   let deadLetters: ChaosReport['deadLetters'] = [];
   let drainSeconds = 0;
   try {
     const { users, moneyIn } = await setUpUsers(platform, options.users, seededRandom(options.seed + 1));
+    const probeUrl = (await sqs.send(new CreateQueueCommand({ QueueName: PROBE_QUEUE }))).QueueUrl!;
     log(`${users.length} users funded: ${[...moneyIn].map(([c, m]) => `${formatMinor(m)} ${c}`).join(', ')}`);
 
     chaosStart = performance.now();
@@ -194,26 +248,58 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
     });
 
-    // The chaos: kill a service, leave it down a while, restart it; every victim in turn before any repeats.
-    // Restarts run in the background, so outages overlap (at most MAX_DOWN services down at once).
+    // The chaos: kill a service, leave it down a while, restart it (or hang it a while); every victim in turn before
+    // any repeats. Restarts run in the background, so outages overlap (at most MAX_DOWN services down at once).
     // The deck is drawn from its end: the first victims go last in.
-    let deck: string[] = [...VICTIMS.filter((v) => !options.firstVictims?.includes(v))];
-    deck = [...shuffle(deck, schedule), ...[...(options.firstVictims ?? [])].reverse()];
+    const firstFaults = (options.firstVictims ?? []).map(parseFault);
+    const planned = new Map(firstFaults.map((f) => [f.victim, f.kind]));
+    let deck: string[] = [...VICTIMS.filter((v) => !planned.has(v))];
+    deck = [...shuffle(deck, schedule), ...firstFaults.map((f) => f.victim).reverse()];
     const down = new Set<string>();
     const restarts: Array<Promise<void>> = [];
     while (performance.now() < chaosEnd) {
       await sleep(between(500, 3000));
       if (performance.now() >= chaosEnd) break;
+      if (options.database.kind === 'postgres' && planned.size === 0 && schedule() < CONNECTION_CUT_SHARE) {
+        const cut = await cutDatabaseConnections(options.database);
+        faults.connectionCuts++;
+        faults.connectionsCut += cut;
+        note(`PostgreSQL cut ${cut} of the services' connections (pg_terminate_backend)`);
+        continue;
+      }
       if (down.size >= MAX_DOWN) continue;
       if (deck.length === 0) deck = shuffle([...VICTIMS], schedule);
       const index = deck.findLastIndex((name) => !down.has(name));
       if (index < 0) continue;
       const [victim] = deck.splice(index, 1) as [string];
-      const downMs = between(200, 3000);
+      const kind = planned.get(victim) ?? chooseFault(victim, schedule);
+      planned.delete(victim);
       down.add(victim);
-      await platform.kill(victim, 'SIGKILL');
+      if (kind === 'hang') {
+        const hangMs = between(1000, 5000);
+        platform.signal(victim, 'SIGSTOP');
+        faults.hangs[victim] = (faults.hangs[victim] ?? 0) + 1;
+        note(`SIGSTOP ${victim} (hangs for ${(hangMs / 1000).toFixed(1)} s)${down.size > 1 ? `; down now: ${[...down].join(', ')}` : ''}`);
+        restarts.push(
+          (async () => {
+            await sleep(hangMs);
+            platform.signal(victim, 'SIGCONT');
+            note(`SIGCONT ${victim}`);
+            down.delete(victim);
+          })(),
+        );
+        continue;
+      }
+      const downMs = between(200, 3000);
+      if (kind === 'mid-commit') {
+        await killBrokerDuringSends(platform, sqs, probeUrl, acknowledgedProbes);
+        faults.brokerKillsMidCommit++;
+        note(`SIGKILL broker with ${PROBE_SENDERS} sends in flight (restart in ${(downMs / 1000).toFixed(1)} s)`);
+      } else {
+        await platform.kill(victim, 'SIGKILL');
+        note(`SIGKILL ${victim} (restart in ${(downMs / 1000).toFixed(1)} s)${down.size > 1 ? `; down now: ${[...down].join(', ')}` : ''}`);
+      }
       kills[victim] = (kills[victim] ?? 0) + 1;
-      note(`SIGKILL ${victim} (restart in ${(downMs / 1000).toFixed(1)} s)${down.size > 1 ? `; down now: ${[...down].join(', ')}` : ''}`);
       restarts.push(
         (async () => {
           await sleep(downMs);
@@ -235,6 +321,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 
     const checked = await check(platform, sqs, accepted, moneyIn);
     violations.push(...checked.violations);
+    // What the broker acknowledged before it was killed mid-commit was durable: it is all on the queue.
+    faults.acknowledgedSends = acknowledgedProbes.size;
+    const kept = await takeAll(sqs, probeUrl);
+    const lost = [...acknowledgedProbes].filter((id) => !kept.has(id));
+    if (lost.length > 0) violations.push(`${lost.length} of ${acknowledgedProbes.size} sends the broker acknowledged before a kill were lost (e.g. ${lost[0]})`);
     deadLetters = checked.deadLetters;
     payments.completed = checked.completed;
     payments.failed = checked.failed;
@@ -243,7 +334,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await platform.stop();
     if (!options.keepData) await dropDatabases(options.database);
   }
-  return { seed: options.seed, timeline, kills, payments, deadLetters, drainSeconds, violations, passed: violations.length === 0 };
+  return { seed: options.seed, timeline, kills, faults, payments, deadLetters, drainSeconds, violations, passed: violations.length === 0 };
 }
 
 function shuffle<T>(items: T[], random: () => number): T[] {
@@ -252,6 +343,74 @@ function shuffle<T>(items: T[], random: () => number): T[] {
     [items[i], items[j]] = [items[j]!, items[i]!];
   }
   return items;
+}
+
+/** A fault for a victim drawn from the deck: mostly a kill, sometimes a hang, for the broker sometimes a kill during sends. */
+function chooseFault(victim: string, schedule: () => number): FaultKind {
+  if (schedule() < HANG_SHARE) return 'hang';
+  if (victim === 'broker' && schedule() < MID_COMMIT_SHARE) return 'mid-commit';
+  return 'kill';
+}
+
+/**
+ * Kills the broker while sends to the probe queue are in flight: PROBE_SENDERS clients send one after another,
+ * and once a few sends are acknowledged (or after half a second) the broker dies, with every sender's latest send
+ * being received, written or group-committed. Every acknowledged id goes into `acknowledged`; those it never
+ * answered may or may not have been kept.
+ */
+async function killBrokerDuringSends(platform: Platform, sqs: SQSClient, queueUrl: string, acknowledged: Set<string>): Promise<void> {
+  let answered = 0;
+  let killed = false;
+  let enough!: () => void;
+  const enoughAnswered = new Promise<void>((resolve) => (enough = resolve));
+  const senders = Array.from({ length: PROBE_SENDERS }, async () => {
+    while (!killed) {
+      const id = randomUUID();
+      try {
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: id }), { abortSignal: AbortSignal.timeout(10_000) });
+        acknowledged.add(id);
+        if (++answered >= PROBE_KILL_AFTER) enough();
+      } catch {
+        // cut off by the kill: not acknowledged, so not promised
+        return;
+      }
+    }
+  });
+  await Promise.race([enoughAnswered, sleep(500)]);
+  killed = true;
+  await platform.kill('broker', 'SIGKILL');
+  await Promise.all(senders);
+}
+
+/** Receives and deletes everything on a queue; returns the bodies. */
+async function takeAll(sqs: SQSClient, queueUrl: string): Promise<Set<string>> {
+  const bodies = new Set<string>();
+  for (let empty = 0; empty < 2; ) {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 600 }));
+    if (Messages.length === 0) {
+      empty++;
+      continue;
+    }
+    empty = 0;
+    for (const m of Messages) bodies.add(m.Body ?? '');
+    await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: Messages.map((m, i) => ({ Id: `m${i}`, ReceiptHandle: m.ReceiptHandle! })) }));
+  }
+  return bodies;
+}
+
+/** Has the PostgreSQL server end every connection of this run's services (named paymesh:<schema>, storage/database.ts). */
+async function cutDatabaseConnections(choice: Extract<DatabaseChoice, { kind: 'postgres' }>): Promise<number> {
+  const admin = new pg.Client({ connectionString: choice.url });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ cut: boolean }>(
+      'select pg_terminate_backend(pid) as cut from pg_stat_activity where starts_with(application_name, $1) and pid <> pg_backend_pid()',
+      [`paymesh:${choice.schemaPrefix}_`],
+    );
+    return rows.filter((r) => r.cut).length;
+  } finally {
+    await admin.end();
+  }
 }
 
 /** Restarts a killed service; a service that cannot come back is itself a finding, and it is tried again. */
@@ -363,7 +522,7 @@ async function queues(sqs: SQSClient): Promise<Array<{ name: string; url: string
   return QueueUrls.map((url) => {
     const name = url.slice(url.lastIndexOf('/') + 1);
     return { name, url, deadLetter: name.endsWith('-dlq') };
-  });
+  }).filter((q) => q.name !== PROBE_QUEUE);
 }
 
 async function depth(sqs: SQSClient, url: string): Promise<number> {
@@ -621,6 +780,9 @@ export function formatReport(report: ChaosReport): string {
     ...report.timeline.map((t) => `  ${t.at.toFixed(1).padStart(6)} s  ${t.what}`),
     '',
     `Kills: ${Object.entries(report.kills).map(([s, n]) => `${s} ×${n}`).join(', ') || 'none'}`,
+    `Hangs (SIGSTOP, then SIGCONT): ${Object.entries(report.faults.hangs).map(([s, n]) => `${s} ×${n}`).join(', ') || 'none'}`,
+    `Broker killed with sends in flight: ${report.faults.brokerKillsMidCommit}× (${report.faults.acknowledgedSends} sends acknowledged, all checked on the queue after)`,
+    `PostgreSQL connections cut: ${report.faults.connectionCuts}× (${report.faults.connectionsCut} connections)`,
     `Payments: ${report.payments.attempted} attempted, ${report.payments.accepted} accepted (202), ${report.payments.refused} refused, ${report.payments.abandoned} abandoned by their client; of the accepted: ${report.payments.completed} completed, ${report.payments.failed} failed; ${report.payments.clientRetries} client retries with the same Idempotency-Key (${report.payments.inProgressAnswers} of them answered 409 in progress); longest wait for a 202 ${(report.payments.longestAcceptMs / 1000).toFixed(1)} s`,
     `Drain: ${report.drainSeconds.toFixed(1)} s`,
     report.deadLetters.length === 0 ? 'Dead-letter queues: empty' : 'Dead-letter queues (accounted for, not lost):',

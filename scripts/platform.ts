@@ -8,8 +8,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
 import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
 
@@ -67,6 +67,8 @@ export interface Platform {
   logs(service: string): string[];
   /** Kills a service (SIGKILL by default) without restarting it. */
   kill(service: string, signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal and returns at once (SIGSTOP and SIGCONT: a service that hangs instead of dying). */
+  signal(service: string, signal: NodeJS.Signals): void;
   /** Starts a stopped service again on the same port and data. */
   restart(service: string): Promise<void>;
   stop(): Promise<void>;
@@ -171,6 +173,9 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     logs: (service) => [...(logs.get(known(service).name) ?? [])],
     async kill(service, signal = 'SIGKILL') {
       await processes.get(known(service).name)?.kill(signal);
+    },
+    signal(service, signal) {
+      processes.get(known(service).name)?.child.kill(signal);
     },
     async restart(service) {
       if (running(service)) throw new Error(`${service} is still running`);

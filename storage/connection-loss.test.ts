@@ -37,3 +37,28 @@ test('connections the PostgreSQL server cuts do not take the service down: idle 
   const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
   assert.deepEqual(rows, [{ one: 1 }]);
 });
+
+test('a connection cut while a transaction holds it between two statements fails that transaction alone; the service goes on', { skip }, async (t) => {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const database = await openDatabase<any>({ kind: 'postgres', url: POSTGRES_URL, schema, poolSize: 2 });
+  t.after(async () => {
+    await database.close();
+    await dropPostgresSchema(POSTGRES_URL, schema);
+  });
+  let cut!: () => void;
+  const firstStatementDone = new Promise<void>((resolve) => (cut = resolve));
+  const transaction = database.db.transaction().execute(async (trx) => {
+    await sql`select 1`.execute(trx);
+    cut();
+    // The service doing other work (a call to another service, say) with the transaction open.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sql`select 2`.execute(trx);
+  });
+  const failed = assert.rejects(transaction);
+  await firstStatementDone;
+  assert.ok((await cutConnections(schema)) >= 1);
+  // Before the fix, the checked-out client's 'error' event, unheard, ended the process here.
+  await failed;
+  const { rows } = await sql<{ one: number }>`select 1 as one`.execute(database.db);
+  assert.deepEqual(rows, [{ one: 1 }]);
+});

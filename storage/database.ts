@@ -11,7 +11,7 @@ import { NodeSqliteDatabase, NodeSqliteDialect } from './node-sqlite-dialect.ts'
  * per-payment counts beside broker requests and fsyncs.
  */
 const statements = counter('db_statements_total', 'SQL statements executed through the query builder (BEGIN/COMMIT not counted)');
-const connectionsLost = counter('db_connections_lost_total', 'Idle PostgreSQL connections the server ended (replaced on the next checkout)');
+const connectionsLost = counter('db_connections_lost_total', 'PostgreSQL connections the server ended (replaced on the next checkout)');
 const countStatement: KyselyConfig['log'] = (event) => {
   if (event.level === 'query') statements.inc();
 };
@@ -94,10 +94,13 @@ export async function openDatabase<Schema>(config: DatabaseConfig): Promise<Data
     application_name: `paymesh:${config.schema}`,
     types: { getTypeParser: bigintTypeParser },
   });
-  // An idle connection the server ends (pg_terminate_backend, a restart, a failover) is reported here, and
-  // unheard it would end the process. pg has already dropped it from the pool, the next checkout opens a new
-  // one, and a query in flight on a cut connection fails by itself: counting is all there is left to do.
-  pool.on('error', () => connectionsLost.inc());
+  // A connection the server ends (pg_terminate_backend, a restart, a failover) emits 'error', and unheard that
+  // would end the process: on the pool for an idle connection, on the client itself for one a transaction holds
+  // between statements. A query in flight fails by itself, the transaction holding it fails with its next
+  // statement, and pg drops the broken connection rather than pooling it again (the next checkout opens a new
+  // one): counting is all there is left to do.
+  pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => connectionsLost.inc()));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }), log: countStatement });
   return { db, config, dialect: 'postgres', sqlite: undefined, close: () => db.destroy() };
 }
