@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
+import { loadWalletService, type BalanceMessage, type HoldMessage, type WalletMessage } from '../contracts/wallet-grpc.ts';
 import { PayMeshError, type ErrorKind } from '../core/errors.ts';
 import { ERROR_CODE_KEY, ERROR_FIELD_KEY } from '../core/grpc-errors.ts';
-import { loadWalletService, type BalanceMessage, type HoldMessage, type WalletMessage } from '../contracts/wallet-grpc.ts';
 import { grpcClientTracing } from '../observability/grpc.ts';
 import { ServicePolicy } from '../resilience/service-policy.ts';
 import { DependencyFailure } from './http-json.ts';

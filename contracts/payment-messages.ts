@@ -1,5 +1,5 @@
-import { CONTENT_TYPES, ENCODE_AS_AVRO_ATTRIBUTE, InvalidMessageError } from './avro.ts';
 import { transactionEventContract, type TransactionEvent } from './avro-transaction-event.ts';
+import { CONTENT_TYPES, ENCODE_AS_AVRO_ATTRIBUTE, InvalidMessageError } from './avro.ts';
 import type { PaymentInitiatedMessage } from './events.ts';
 
 export { InvalidMessageError };

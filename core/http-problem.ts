@@ -109,19 +109,23 @@ export function notFoundBeforeBody(app: FastifyInstance): void {
  * runs, with a body of its own (`{"error":"Bad Request","code":"FST_ERR_BAD_URL",...}`):
  * a malformed percent-escape in the path, a path parameter longer than
  * `maxParamLength`. Passed as Fastify's `frameworkErrors`, this answers them
- * as problems like every other refusal.
+ * as problems like every other refusal. It returns nothing, as that option's
+ * type says: Fastify drops the result, and a reply (a thenable) would look like
+ * a promise nobody handles.
  */
-export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function answerFrameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const path = request.url.split('?')[0] ?? '';
   switch (err.code) {
     case 'FST_ERR_BAD_URL':
-      return sendProblem(reply, { type: 'https://paymesh.dev/problems/malformed-url', title: 'MALFORMED_URL', status: 400, detail: `the path ${path.slice(0, 200)} is not a valid URL (a malformed percent-escape)`, code: 'MALFORMED_URL', field: 'path' });
+      sendProblem(reply, { type: 'https://paymesh.dev/problems/malformed-url', title: 'MALFORMED_URL', status: 400, detail: `the path ${path.slice(0, 200)} is not a valid URL (a malformed percent-escape)`, code: 'MALFORMED_URL', field: 'path' });
+      return;
     case 'FST_ERR_MAX_PARAM_LENGTH':
       // Longer than any id, so it names nothing: the 404 of an unknown path, which also keeps a route's parameters (an
       // operator-only one's included) from showing through a 414 that only paths with a parameter there would get.
-      return sendProblem(reply, notFoundProblem(request));
+      sendProblem(reply, notFoundProblem(request));
+      return;
     default:
       request.log.error({ err }, 'request refused by the router');
-      return sendProblem(reply, { type: 'https://paymesh.dev/problems/internal', title: 'INTERNAL', status: 500, detail: 'internal error', code: 'INTERNAL' });
+      sendProblem(reply, { type: 'https://paymesh.dev/problems/internal', title: 'INTERNAL', status: 500, detail: 'internal error', code: 'INTERNAL' });
   }
 }

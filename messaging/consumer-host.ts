@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import { loadTopology, type QueueDeclaration } from '../contracts/topology.ts';
 import { addReadinessCheck, removeReadinessCheck } from '../observability/health.ts';
 import { detached } from '../observability/tracing.ts';
+import { startQueueConsumer, type QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
 import { QueueDepthMonitor } from './queue-depth.ts';
 import type { QueueDirectory } from './queue-directory.ts';
-import { startQueueConsumer, type QueueConsumer, type QueueConsumerOptions } from './queue-consumer.ts';
 
 let declarations: QueueDeclaration[] | undefined;
 function declarationOf(queue: string): QueueDeclaration | undefined {

@@ -8,8 +8,8 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, t
 import pino from 'pino';
 import { transactionEventContract } from '../contracts/avro-transaction-event.ts';
 import { CONTENT_TYPES } from '../contracts/avro.ts';
-import { migrateToLatest } from '../storage/migrate.ts';
 import { openDatabase } from '../storage/database.ts';
+import { migrateToLatest } from '../storage/migrate.ts';
 import { startTestBroker } from '../test/support/broker.ts';
 import { frame } from './avro-codec.ts';
 import { deleteDeadLetter, displayBody, peekDeadLetters, redriveDeadLetter, takeDeadLetters } from './dead-letters.ts';

@@ -12,8 +12,8 @@ import { linkTo, traceCarrier } from '../observability/propagation.ts';
 import { ROOT_CONTEXT, SpanKind, withSpan } from '../observability/tracing.ts';
 import { unframe } from './avro-codec.ts';
 import { REDRIVES_ATTRIBUTE } from './dlq-handler.ts';
-import { ATTR } from './queue-publisher.ts';
 import { toReceived } from './queue-consumer.ts';
+import { ATTR } from './queue-publisher.ts';
 import { carrierOfMessage, withTraceAttributes } from './tracing.ts';
 
 /**

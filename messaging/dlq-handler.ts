@@ -12,8 +12,8 @@ import { linkTo, traceCarrier } from '../observability/propagation.ts';
 import { detached, ROOT_CONTEXT, SpanKind, withSpan } from '../observability/tracing.ts';
 import type { EventPublisher } from './event-publisher.ts';
 import type { ParkedMessages } from './parked-messages.ts';
-import type { QueueDirectory } from './queue-directory.ts';
 import { toReceived, type ReceivedMessage } from './queue-consumer.ts';
+import type { QueueDirectory } from './queue-directory.ts';
 import { carrierOfMessage, withTraceAttributes } from './tracing.ts';
 
 export type FailureClass = 'temporary' | 'permanent';

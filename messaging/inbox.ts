@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import { inBatchTransaction, inTransaction } from '../storage/transaction.ts';
-import type { BatchHandler, ReceivedMessage } from './queue-consumer.ts';
 import type { OutboxTables } from './outbox-schema.ts';
+import type { BatchHandler, ReceivedMessage } from './queue-consumer.ts';
 
 /**
  * Applies a message's effect at most once per consumer: the inbox row and the

@@ -1,12 +1,12 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import type { Database } from '../storage/database.ts';
-import { withoutWaitingForDisk } from '../storage/transaction.ts';
-import { gauge, counter } from '../observability/metrics.ts';
 import { addReadinessCheck, removeReadinessCheck } from '../observability/health.ts';
+import { gauge, counter } from '../observability/metrics.ts';
 import { parseCarrier } from '../observability/propagation.ts';
 import { detached } from '../observability/tracing.ts';
+import type { Database } from '../storage/database.ts';
+import { withoutWaitingForDisk } from '../storage/transaction.ts';
 import { EventPublisher, type DomainEvent } from './event-publisher.ts';
 import type { OutboxRow, OutboxTables } from './outbox-schema.ts';
 import type { OutgoingMessage, QueuePublisher } from './queue-publisher.ts';

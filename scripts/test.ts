@@ -10,7 +10,8 @@ useCompileCache();
 
 const run = (cmd: string, args: string[]) => spawnSync(cmd, args, { stdio: 'inherit' }).status ?? 1;
 
-const typecheck = run(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
+// TypeScript 7's tsc (the `typescript` package is TypeScript 6's API, for typescript-eslint).
+const typecheck = run(process.execPath, ['node_modules/@typescript/native/bin/tsc', '--noEmit']);
 if (typecheck !== 0) {
   console.error('type check failed');
   process.exit(typecheck);

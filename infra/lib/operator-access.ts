@@ -1,8 +1,8 @@
 import { CfnOutput, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { Messaging } from './messaging.ts';
 import { grantMessagingInspection, replayArns } from './messaging-grants.ts';
+import type { Messaging } from './messaging.ts';
 
 /** What an operator (not a service) may do to the messaging: the actions that change what the platform does. */
 export const OPERATOR_DLQ_ACTIONS = [

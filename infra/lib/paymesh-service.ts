@@ -8,9 +8,9 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import type { SecretId, ServiceSpec } from '../catalog.ts';
 import type { EnvironmentSettings } from './environments.ts';
+import { grantMessagingInspection, putEventsStatement } from './messaging-grants.ts';
 import type { Messaging } from './messaging.ts';
 import { COLLECTOR_OTLP_ENDPOINT, collectorConfig, XRAY_ACTIONS } from './metrics-collector.ts';
-import { grantMessagingInspection, putEventsStatement } from './messaging-grants.ts';
 
 export interface PayMeshServiceProps {
   spec: ServiceSpec;

@@ -5,8 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { SERVICES } from '../catalog.ts';
 import { serviceRoleFromEnv } from '../../storage/provision.ts';
+import { SERVICES } from '../catalog.ts';
 import { PROVISION_CONTAINER } from '../lib/database-provisioning.ts';
 import { refId, resourcesOfType, synthesize, taskDefinitionOf, type Resource, type Synthesized } from './support.ts';
 

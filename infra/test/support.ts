@@ -30,7 +30,7 @@ export interface Synthesized {
  */
 export function synthesize(environment: 'dev' | 'prod', context: PayMeshContext = {}, options: { validate?: boolean; rulePacks?: boolean } = {}): Synthesized {
   const outdir = mkdtempSync(path.join(tmpdir(), 'paymesh-cdk-'));
-  const { app, stacks } = buildApp({ outdir, context: { environment, ...context }, validate: options.validate ?? false, rulePacks: options.rulePacks ?? false });
+  const { stacks } = buildApp({ outdir, context: { environment, ...context }, validate: options.validate ?? false, rulePacks: options.rulePacks ?? false });
   const stack = stacks[0]!;
   const template = Template.fromStack(stack);
   return { stack, template, json: template.toJSON() as Synthesized['json'], cleanup: () => rmSync(outdir, { recursive: true, force: true }) };

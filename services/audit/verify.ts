@@ -4,8 +4,8 @@
  * reordered (printing the first broken record).
  */
 import { databaseConfigFromEnv } from '../../storage/database.ts';
-import { openAuditDatabase } from './database.ts';
 import { verifyChain } from './chain.ts';
+import { openAuditDatabase } from './database.ts';
 
 const database = await openAuditDatabase(databaseConfigFromEnv('audit'));
 try {

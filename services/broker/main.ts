@@ -1,9 +1,9 @@
+import { stopOnSignals } from '../../core/lifecycle.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { startBroker } from './app.ts';
 import { brokerConfigFromEnv } from './config.ts';
-import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const tracing = initTracing('broker');
 const log = createLogger('broker');

@@ -1,6 +1,6 @@
-import type { NodeSqliteDatabase } from '../../storage/node-sqlite-dialect.ts';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { NodeSqliteDatabase } from '../../storage/node-sqlite-dialect.ts';
 import type { AwsError } from './aws-error.ts';
 import type { Sql } from './sqs/store.ts';
 

@@ -1,17 +1,16 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { answerClientError, refuseTunnels } from '../../core/http-client-errors.ts';
 import { answerFrameworkError, notFoundBeforeBody } from '../../core/http-problem.ts';
 import { refuseNulText } from '../../core/nul-text.ts';
-import { registry } from '../../observability/metrics.ts';
 import { instrumentHttpServer } from '../../observability/http.ts';
+import { registry } from '../../observability/metrics.ts';
 import { authenticateBeforeInput } from './auth.ts';
 import type { GatewayDeps } from './deps.ts';
 import { registerGraphQL } from './graphql.ts';
 import { coerceQueryParameters, installGatewayProblems } from './problems.ts';
 import { registerRateLimits } from './rate-limit.ts';
 import { readinessRoute } from './readiness.ts';
-import { registerWebApp } from './static.ts';
 import { accountRoutes } from './routes/account.ts';
 import { consoleVisitor } from './routes/admin-console.ts';
 import { operationsRoutes } from './routes/admin-operations.ts';
@@ -21,6 +20,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { paymentRoutes } from './routes/payments.ts';
 import { transactionRoutes } from './routes/transactions.ts';
 import { walletRoutes } from './routes/wallets.ts';
+import { registerWebApp } from './static.ts';
 
 /** Trusts the first `hops` proxies from the gateway outward (the TCP peer is hop 0). */
 function trustHops(hops: number) {

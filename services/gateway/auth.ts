@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, webcrypto } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { notFound, unauthenticated } from '../../core/errors.ts';
@@ -88,7 +88,7 @@ const verifiedCallers = new WeakMap<FastifyRequest, Promise<Caller>>();
  * from a 400. Handlers still ask `tokens.authenticate` for the caller.
  */
 export function authenticateBeforeInput(app: FastifyInstance, tokens: TokenIssuer): void {
-  const check: onRequestHookHandler = async (request) => {
+  const check: onRequestAsyncHookHandler = async (request) => {
     await tokens.authenticate(request);
   };
   app.addHook('onRoute', (route) => {

@@ -8,13 +8,13 @@ import type { TraceQueries } from '../../observability/trace-collector.ts';
 import type { Sampling } from '../../observability/tracing.ts';
 import type { LimitCounters } from './access-limits.ts';
 import type { TokenIssuer } from './auth.ts';
+import type { CanaryGuard } from './canary-guard.ts';
 import type { RateLimits } from './config.ts';
 import type { GatewayGraphQLConfig } from './graphql.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import type { LiveNotifications } from './live-notifications.ts';
 import type { ReadinessReport } from './readiness.ts';
 import type { AdminDeps } from './routes/admin-deps.ts';
-import type { CanaryGuard } from './canary-guard.ts';
 import type { WeightedRouter } from './weighted-router.ts';
 
 /** Everything the gateway's routes need, built once by main.ts (or by a test) and passed in. */

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
-import { gauge } from '../../observability/metrics.ts';
 import type { LiveNotification } from '../../contracts/notifications.ts';
+import { gauge } from '../../observability/metrics.ts';
 import { contextFromCarrier, type TraceCarrier } from '../../observability/propagation.ts';
 import { SpanKind, withSpan } from '../../observability/tracing.ts';
 

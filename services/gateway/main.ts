@@ -4,6 +4,7 @@ import { TransactionClient } from '../../clients/transaction-client.ts';
 import { UserClient } from '../../clients/user-client.ts';
 import { WalletClient } from '../../clients/wallet-client.ts';
 import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
+import { stopOnSignals } from '../../core/lifecycle.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
@@ -14,16 +15,15 @@ import { migrateToLatest } from '../../storage/migrate.ts';
 import { DatabaseLimitCounters } from './access-limits.ts';
 import { buildGateway } from './app.ts';
 import { resolveJwtSecret, TokenIssuer } from './auth.ts';
+import { CanaryGuard, canaryGuardSettingsFromEnv } from './canary-guard.ts';
 import { gatewayConfigFromEnv } from './config.ts';
 import { gatewayGraphQLConfigFromEnv } from './graphql.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { LiveNotifications } from './live-notifications.ts';
-import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
+import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { adminDepsFromEnv } from './routes/admin-deps.ts';
 import { WeightedRouter } from './weighted-router.ts';
-import { CanaryGuard, canaryGuardSettingsFromEnv } from './canary-guard.ts';
-import { stopOnSignals } from '../../core/lifecycle.ts';
 
 // Settings first: a bad one stops the gateway before the trace collector takes its port.
 const config = gatewayConfigFromEnv();

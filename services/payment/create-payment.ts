@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { UserClient, UserProfile } from '../../clients/user-client.ts';
-import type { PartyLookups } from './party-lookups.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
-import { QUEUES } from '../../contracts/topology.ts';
 import { encodePaymentInitiated } from '../../contracts/payment-messages.ts';
+import { QUEUES } from '../../contracts/topology.ts';
 import { alreadyExists, conflict, failedPrecondition, invalidArgument, notFound, type PayMeshError } from '../../core/errors.ts';
 import { formatMinor, minorUnits, requirePositiveAmount, toDouble } from '../../core/money.ts';
+import type { OutboxRow } from '../../messaging/outbox-schema.ts';
+import { addToOutbox } from '../../messaging/outbox.ts';
+import { withSpan, type Span } from '../../observability/tracing.ts';
 import { isUniqueViolation } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
-import { addToOutbox } from '../../messaging/outbox.ts';
-import type { OutboxRow } from '../../messaging/outbox-schema.ts';
-import { withSpan, type Span } from '../../observability/tracing.ts';
+import type { PartyLookups } from './party-lookups.ts';
 import type { PaymentRow, PaymentSchema } from './schema.ts';
 
 export interface CreatePaymentInput {

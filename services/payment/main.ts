@@ -1,10 +1,10 @@
+import { stopOnSignals } from '../../core/lifecycle.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
 import { messagingConfigFromEnv } from '../../messaging/aws.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { startPaymentService } from './app.ts';
 import { paymentConfigFromEnv } from './config.ts';
 import { paymentTelemetry } from './telemetry.ts';
-import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const config = paymentConfigFromEnv();
 const tracing = initTracing('payment', { version: config.version });

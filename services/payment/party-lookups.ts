@@ -1,6 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import type { UserClient, UserProfile } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
-import { LRUCache } from 'lru-cache';
 
 /**
  * What the accept path looks up about a payment's parties, kept in memory

@@ -1,10 +1,10 @@
+import { stopOnSignals } from '../../core/lifecycle.ts';
 import { messagingConfigFromEnv } from '../../messaging/aws.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
 import { startUserService } from './app.ts';
 import { userConfigFromEnv } from './config.ts';
-import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const tracing = initTracing('user');
 const log = createLogger('user');

@@ -1,13 +1,13 @@
+import { stopOnSignals } from '../../core/lifecycle.ts';
 import { createSqsClient, messagingConfigFromEnv } from '../../messaging/aws.ts';
 import { consumeWhenReady } from '../../messaging/consumer-host.ts';
 import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
-import { walletConfigFromEnv } from './config.ts';
 import { startWalletService } from './app.ts';
+import { walletConfigFromEnv } from './config.ts';
 import { userEventsHandler } from './user-events.ts';
-import { stopOnSignals } from '../../core/lifecycle.ts';
 
 const tracing = initTracing('wallet');
 const log = createLogger('wallet');

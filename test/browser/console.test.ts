@@ -5,8 +5,8 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, S
 import type { Browser, Page } from 'playwright-core';
 import { createSqsClient } from '../../messaging/aws.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
-import { eventually, makeOperator } from '../e2e/gateway-support.ts';
 import { buildWebApp } from '../../web/scripts/build.ts';
+import { eventually, makeOperator } from '../e2e/gateway-support.ts';
 import { ApiClient } from '../support/api.ts';
 import { chromiumMissing, launchChromium, withBrowsers } from './support/chromium.ts';
 

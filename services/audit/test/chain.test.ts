@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { testDatabases } from '../../../test/support/databases.ts';
-import { openAuditDatabase } from '../database.ts';
 import { inTransaction } from '../../../storage/transaction.ts';
+import { testDatabases } from '../../../test/support/databases.ts';
 import { appendAuditRecord, appendToChain, verifyChain } from '../chain.ts';
+import { openAuditDatabase } from '../database.ts';
 
 const entry = (n: number) => ({
   eventId: randomUUID(),

@@ -1,6 +1,6 @@
-import type { NodeSqliteDatabase } from '../../../storage/node-sqlite-dialect.ts';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { NodeSqliteDatabase } from '../../../storage/node-sqlite-dialect.ts';
 import { AwsError } from '../aws-error.ts';
 import type { QueueDelivery, QueueTransactions } from '../ports.ts';
 import { checkWildcardComplexity } from './pattern.ts';

@@ -8,9 +8,9 @@ import { DEFAULT_TIMING, DeliveryWorker, type DeliveryTiming } from './delivery.
 import { NOT_SUPPORTED_ACTIONS, notSupported } from './not-supported.ts';
 import { parseEventPattern } from './pattern.ts';
 import { putPermission, removePermission } from './permissions.ts';
-import { RoutingTable } from './routing-table.ts';
 import { putEvents } from './put-events.ts';
 import { cancelReplay, describeReplay, listReplays, startReplay } from './replays.ts';
+import { RoutingTable } from './routing-table.ts';
 import { deleteRule, describeRule, listRuleNamesByTarget, listRules, putRule, setRuleState, testEventPattern } from './rules.ts';
 import type { EventBridgeSchema } from './schema.ts';
 import { listTargetsByRule, putTargets, removeTargets } from './targets.ts';

@@ -1,5 +1,5 @@
-import { AwsError } from '../aws-error.ts';
 import { inTransaction } from '../../../storage/transaction.ts';
+import { AwsError } from '../aws-error.ts';
 import { requireBus } from './buses.ts';
 import { busArn, busNameFrom, notFound, readString, requireString, validation, type Deps, type Input } from './common.ts';
 

@@ -1,6 +1,6 @@
-import { AwsError } from '../aws-error.ts';
 import { isUniqueViolation } from '../../../storage/database.ts';
 import { inTransaction } from '../../../storage/transaction.ts';
+import { AwsError } from '../aws-error.ts';
 import { requireBus } from './buses.ts';
 import {
   alreadyExists,

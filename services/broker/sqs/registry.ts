@@ -1,5 +1,5 @@
-import type { Sql } from './store.ts';
 import { settingsOf, type QueueSettings } from './queue-attributes.ts';
+import type { Sql } from './store.ts';
 
 export interface Queue {
   readonly id: number;

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { AwsError } from '../aws-error.ts';
+import type { QueueMessageOutcome, QueueMessageRequest } from '../ports.ts';
 import { failure, readBatchEntries, type BatchFailure } from './batch.ts';
 import { resolveQueue, type RequestContext, type SqsDeps } from './context.ts';
 import { badParameter, invalidParameterValue, missingParameter, queueDoesNotExist } from './errors.ts';
@@ -15,7 +16,6 @@ import {
   type MessageAttributes,
 } from './message-attributes.ts';
 import { insertMessage, insertStandardMessages, sequenceNumberOf } from './messages.ts';
-import type { QueueMessageOutcome, QueueMessageRequest } from '../ports.ts';
 import { MAX_MESSAGE_BYTES } from './queue-attributes.ts';
 import type { Queue } from './registry.ts';
 import type { Tx } from './store.ts';

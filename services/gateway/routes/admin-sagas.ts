@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../../core/errors.ts';
-import type { Sampling } from '../../../observability/tracing.ts';
 import type { PaymentTraceView } from '../../../observability/trace-view.ts';
+import type { Sampling } from '../../../observability/tracing.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { DriveResult, SagaDetail, SagasView } from './admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';

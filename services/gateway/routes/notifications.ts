@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
 import type { NotificationClient } from '../../../clients/notification-client.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { LiveNotifications } from '../live-notifications.ts';

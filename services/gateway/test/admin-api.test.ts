@@ -4,9 +4,9 @@ import { after, before, describe, test } from 'node:test';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../../messaging/aws.ts';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
+import { eventually, makeOperator } from '../../../test/e2e/gateway-support.ts';
 import { ApiClient } from '../../../test/support/api.ts';
 import type { AuditView, DeadLettersView, PlatformStatus, QueuesView, ReplayView, SagasView } from '../routes/admin-api.ts';
-import { eventually, makeOperator } from '../../../test/e2e/gateway-support.ts';
 
 /*
  * The operator admin API against the whole platform as processes: who may

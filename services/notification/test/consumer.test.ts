@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
+import type { LiveNotification } from '../../../contracts/notifications.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
 import { notificationBatchHandler } from '../consumer.ts';
-import type { LiveNotification } from '../../../contracts/notifications.ts';
 import { LiveFeed } from '../live-feed.ts';
 import { listNotifications } from '../store.ts';
 import { notificationDatabase, TRANSACTION_EVENTS, transactionEvent, untraced, userRegistered } from './support.ts';

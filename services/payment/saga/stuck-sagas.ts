@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { EVENT_BUS_NAME, TRANSACTION_EVENTS } from '../../../contracts/events.ts';
-import { addToOutbox } from '../../../messaging/outbox.ts';
 import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
+import { addToOutbox } from '../../../messaging/outbox.ts';
 import { gauge } from '../../../observability/metrics.ts';
 import { detached } from '../../../observability/tracing.ts';
 import { inTransaction } from '../../../storage/transaction.ts';

@@ -8,13 +8,13 @@ import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
 import { callerHeaders } from '../../../contracts/graphql/caller.ts';
-import { testDatabases } from '../../../test/support/databases.ts';
 import { openDatabase, sql, type DatabaseConfig } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
+import { testDatabases } from '../../../test/support/databases.ts';
 import { buildTransactionService } from '../app.ts';
 import { openTransactionDatabase } from '../database.ts';
-import { recordTransactionEvent } from '../record.ts';
 import { transactionMigrations } from '../migrations/index.ts';
+import { recordTransactionEvent } from '../record.ts';
 
 /*
  * The transaction subgraph on the transaction service's own HTTP app, with

@@ -5,8 +5,8 @@ import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contra
 import { openDatabase } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
-import { recordTransactionEvent } from '../record.ts';
 import { transactionMigrations } from '../migrations/index.ts';
+import { recordTransactionEvent } from '../record.ts';
 import type { TransactionSchema } from '../schema.ts';
 
 function detail(id: string, status: string): TransactionEventDetail {

@@ -2,8 +2,7 @@ import fc from 'fast-check';
 import { TOKEN_KINDS, type TokenKind } from '../fixtures.ts';
 import { anyText, NASTY_IDS, wrongTypes } from '../hostile.ts';
 import { refs, resolveRefs } from '../refs.ts';
-import type { FuzzWorld } from '../world.ts';
-import { rule, type Problem, type Surface, type Verdict } from './surface.ts';
+import { rule, type Problem, type Surface } from './surface.ts';
 
 /**
  * The federated graph at /graphql: the seed's queries with other users' ids

@@ -237,6 +237,8 @@ async function sendRequest(op: Operation, input: Extract<RestInput, { kind: 'req
     case 'padding':
       payload = JSON.stringify({ amount: '1.00', currency: 'USD', note: 'x'.repeat(input.body.bytes) });
       break;
+    case 'none':
+      break;
   }
   if (payload !== undefined || input.contentType !== undefined) headers['content-type'] = input.contentType ?? 'application/json';
   for (const [name, value] of input.extraHeaders) headers[name] = value;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { expandDottedKeys, jsonShape, splitDottedKeys } from '../dotted-keys.ts';
-import { checkWildcardComplexity, matchableEvent, matchesPattern, parseEventPattern } from '../pattern.ts';
 import { MAX_WILDCARD_COMPLEXITY, wildcardComplexity } from '../pattern-complexity.ts';
+import { checkWildcardComplexity, matchableEvent, matchesPattern, parseEventPattern } from '../pattern.ts';
 
 /**
  * The wildcard complexity score is event-ruler's (MachineComplexityEvaluator,
