@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { testDatabases } from '../../../test/support/databases.ts';
-import { startUserService } from '../app.ts';
 import { userConfigFromEnv, type UserConfig } from '../config.ts';
+import { startUserService } from '../server.ts';
 import { capturingLogger, TEST_SCRYPT } from './support.ts';
 
 // Nothing listens on port 9 (discard): the relay's publishes fail and are retried, which these tests do not need.

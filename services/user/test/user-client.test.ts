@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { UserClient } from '../../../clients/user-client.ts';
 import { EVENT_BUS_NAME, SOURCES, USER_EVENTS } from '../../../contracts/events.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
-import { startUserService, type UserService } from '../app.ts';
+import { startUserService, type UserService } from '../server.ts';
 import { capturingLogger, signUpBody, TEST_SCRYPT, waitFor } from './support.ts';
 
 interface ReceivedEvent {
