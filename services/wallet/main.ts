@@ -5,8 +5,8 @@ import { QueueDirectory } from '../../messaging/queue-directory.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
 import { initTracing } from '../../observability/tracing.ts';
-import { startWalletService } from './app.ts';
 import { walletConfigFromEnv } from './config.ts';
+import { startWalletService } from './server.ts';
 import { userEventsHandler } from './user-events.ts';
 
 const tracing = initTracing('wallet');

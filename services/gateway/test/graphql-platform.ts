@@ -20,7 +20,7 @@ import { recordTransactionEvent } from '../../transaction/record.ts';
 import { buildUserApp } from '../../user/app.ts';
 import { openUserDatabase } from '../../user/database.ts';
 import { PasswordHasher } from '../../user/passwords.ts';
-import { startWalletService, type WalletService } from '../../wallet/app.ts';
+import { startWalletService, type WalletService } from '../../wallet/server.ts';
 import { MemoryLimitCounters } from '../access-limits.ts';
 import { buildGateway } from '../app.ts';
 import { TokenIssuer } from '../auth.ts';

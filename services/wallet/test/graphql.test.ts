@@ -6,8 +6,8 @@ import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { callerHeaders } from '../../../contracts/graphql/caller.ts';
 import { sql } from '../../../storage/database.ts';
-import { startWalletService, type WalletService } from '../app.ts';
 import { walletConfigFromEnv } from '../config.ts';
+import { startWalletService, type WalletService } from '../server.ts';
 import { silentLog } from './support.ts';
 
 /*

@@ -6,8 +6,8 @@ import { after, before, describe, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
 import { loadWalletService } from '../../../contracts/wallet-grpc.ts';
-import type { WalletService } from '../app.ts';
 import { auditLedger } from '../ledger-audit.ts';
+import type { WalletService } from '../server.ts';
 import { errorCode, startTestWallet, walletClient } from './support.ts';
 
 /*

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { testDatabases } from '../../../test/support/databases.ts';
-import type { WalletService } from '../app.ts';
+import type { WalletService } from '../server.ts';
 import { startTestWallet, walletClient } from './support.ts';
 
 const SEED_PROTO = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'seed-wallet.proto');

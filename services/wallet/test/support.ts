@@ -3,7 +3,7 @@ import pino from 'pino';
 import { loadWalletService } from '../../../contracts/wallet-grpc.ts';
 import { ERROR_CODE_KEY } from '../../../core/grpc-errors.ts';
 import type { DatabaseConfig } from '../../../storage/database.ts';
-import { startWalletService, type WalletService } from '../app.ts';
+import { startWalletService, type WalletService } from '../server.ts';
 
 export const silentLog = pino({ level: 'silent' });
 

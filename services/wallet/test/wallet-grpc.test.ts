@@ -4,8 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { ERROR_FIELD_KEY } from '../../../core/grpc-errors.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
-import type { WalletService } from '../app.ts';
 import { auditLedger } from '../ledger-audit.ts';
+import type { WalletService } from '../server.ts';
 import { grpcError, startTestWallet, walletClient, type Call } from './support.ts';
 
 for (const target of await testDatabases()) {
