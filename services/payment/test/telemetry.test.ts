@@ -5,8 +5,11 @@ import { createHttpApp } from '../../../core/http-app.ts';
 import { counter, registry } from '../../../observability/metrics.ts';
 import { paymentConfigFromEnv } from '../config.ts';
 import { paymentTelemetry } from '../telemetry.ts';
-// Every module of the payment service that declares metrics.
+// Every module of the payment service that declares metrics (main.ts would start the service).
 import '../app.ts';
+import '../consumers.ts';
+import '../saga/ownership.ts';
+import '../saga/stuck-sagas.ts';
 
 /*
  * The canary's two versions report as one service: every metric sample and
