@@ -13,12 +13,12 @@ import type { FastifyInstance } from 'fastify';
 import { getNullableType, GraphQLError, isListType, parse, validate, type ValidationRule } from 'graphql';
 import { getComplexity, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { Logger } from 'pino';
-import { CALLER_HEADERS, callerHeaders } from '../../contracts/graphql/caller.ts';
-import { formatPayMeshError } from '../../contracts/graphql/errors.ts';
 import { SUBGRAPH_NAMES, SUBGRAPH_PATH, subgraphSdl, type SubgraphName } from '../../contracts/graphql/subgraphs.ts';
 import { ConfigReader } from '../../core/config.ts';
 import { isPayMeshError, PayMeshError } from '../../core/errors.ts';
 import type { ServiceResolver } from '../../discovery/resolver.ts';
+import { CALLER_HEADERS, callerHeaders } from '../../federation/caller.ts';
+import { formatPayMeshError } from '../../federation/errors.ts';
 import { withHttpClientSpan } from '../../observability/http.ts';
 import type { Caller, TokenIssuer } from './auth.ts';
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { requireCaller } from '../../contracts/graphql/caller.ts';
-import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../contracts/graphql/subgraph-server.ts';
 import { invalidArgument, notFound } from '../../core/errors.ts';
 import { formatMinor, toDouble } from '../../core/money.ts';
+import { requireCaller } from '../../federation/caller.ts';
+import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../federation/subgraph-server.ts';
 import type { TransactionRow, TransactionSchema } from './schema.ts';
 
 export const MAX_WALLET_TRANSACTIONS = 100;

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { requireCaller } from '../../contracts/graphql/caller.ts';
-import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../contracts/graphql/subgraph-server.ts';
 import { notFound } from '../../core/errors.ts';
+import { requireCaller } from '../../federation/caller.ts';
+import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../federation/subgraph-server.ts';
 import type { UserRow } from './schema.ts';
 
 /** What the user subgraph shows of a user: never the password hash or role. */

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { requireCaller, type GraphQLCaller } from '../../contracts/graphql/caller.ts';
-import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../contracts/graphql/subgraph-server.ts';
 import { isPayMeshError } from '../../core/errors.ts';
 import { createHttpApp } from '../../core/http-app.ts';
 import { formatMinor, toDouble } from '../../core/money.ts';
+import { requireCaller, type GraphQLCaller } from '../../federation/caller.ts';
+import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../federation/subgraph-server.ts';
 import type { WalletLedger, WalletView } from './ledger.ts';
 
 export interface WalletGraphQLConfig {

@@ -7,7 +7,7 @@ import { test, type TestContext } from 'node:test';
 import type { Kysely } from 'kysely';
 import pino from 'pino';
 import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
-import { callerHeaders } from '../../../contracts/graphql/caller.ts';
+import { callerHeaders } from '../../../federation/caller.ts';
 import { openDatabase, sql, type DatabaseConfig } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { testDatabases } from '../../../test/support/databases.ts';

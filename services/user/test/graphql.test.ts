@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { callerHeaders } from '../../../contracts/graphql/caller.ts';
+import { callerHeaders } from '../../../federation/caller.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
 import { signUpBody, startTestApp } from './support.ts';
 

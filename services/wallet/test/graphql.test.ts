@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { callerHeaders } from '../../../contracts/graphql/caller.ts';
+import { callerHeaders } from '../../../federation/caller.ts';
 import { sql } from '../../../storage/database.ts';
 import { walletConfigFromEnv } from '../config.ts';
 import { startWalletService, type WalletService } from '../server.ts';

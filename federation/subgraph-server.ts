@@ -5,9 +5,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/res
 import fastifyApollo from '@as-integrations/fastify';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { SUBGRAPH_PATH, subgraphTypeDefs, type SubgraphName } from '../contracts/graphql/subgraphs.ts';
 import { callerFromHeaders, type GraphQLCaller } from './caller.ts';
 import { formatPayMeshError } from './errors.ts';
-import { SUBGRAPH_PATH, subgraphTypeDefs, type SubgraphName } from './subgraphs.ts';
 
 export interface SubgraphContext {
   caller: GraphQLCaller | undefined;
