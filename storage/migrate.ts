@@ -1,4 +1,5 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
+import { openDatabase, type Database, type DatabaseConfig } from './database.ts';
 
 /**
  * Applies a service's versioned migrations at start-up. Migrations are plain
@@ -37,4 +38,16 @@ async function postgresSchemaOf(db: Kysely<any>): Promise<string | undefined> {
   if (!(db.getExecutor().adapter instanceof PostgresAdapter)) return undefined;
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
   return rows[0]?.schema;
+}
+
+/** A service's database opened and migrated to the latest version; closed again if a migration fails. */
+export async function openMigratedDatabase<Schema>(config: DatabaseConfig, migrations: Record<string, Migration>): Promise<Database<Schema>> {
+  const database = await openDatabase<Schema>(config);
+  try {
+    await migrateToLatest(database.db, migrations);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+  return database;
 }
