@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { AuditVerification, AuditView } from '../../../services/gateway/routes/admin-api.ts';
+import type { AuditVerification, AuditView } from '../../../contracts/admin-api.ts';
 import { clientOf, outputOf } from '../context.ts';
 import { line, printJson, printTable } from '../output.ts';
 

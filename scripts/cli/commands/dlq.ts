@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { DeadLetterActionResult, DeadLettersView, QueuesView } from '../../../services/gateway/routes/admin-api.ts';
+import type { DeadLetterActionResult, DeadLettersView, QueuesView } from '../../../contracts/admin-api.ts';
 import type { AdminClient } from '../admin-client.ts';
 import { clientOf, outputOf } from '../context.ts';
 import { CliError, duration, line, printJson, printTable, progressBar, usage, type Output } from '../output.ts';

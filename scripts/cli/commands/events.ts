@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ReplayView } from '../../../services/gateway/routes/admin-api.ts';
+import type { ReplayView } from '../../../contracts/admin-api.ts';
 import { clientOf, outputOf } from '../context.ts';
 import { CliError, line, printJson, progressBar } from '../output.ts';
 

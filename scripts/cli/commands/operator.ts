@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { OperatorView } from '../../../services/gateway/routes/admin-api.ts';
+import type { OperatorView } from '../../../contracts/admin-api.ts';
 import { clientOf, outputOf } from '../context.ts';
 import { line, printJson, printTable } from '../output.ts';
 import { readStdin } from '../prompt.ts';

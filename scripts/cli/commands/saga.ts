@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import type { DriveResult, SagaDetail, SagasView } from '../../../services/gateway/routes/admin-api.ts';
+import type { DriveResult, SagaDetail, SagasView } from '../../../contracts/admin-api.ts';
 import { clientOf, outputOf } from '../context.ts';
 import { duration, line, printJson, printTable } from '../output.ts';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { PlatformStatus } from '../../../services/gateway/routes/admin-api.ts';
+import type { PlatformStatus } from '../../../contracts/admin-api.ts';
 import { clientOf, outputOf } from '../context.ts';
 import { duration, line, printJson, printTable } from '../output.ts';
 

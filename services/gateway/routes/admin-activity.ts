@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import type { ActivityView } from '../../../contracts/admin-api.ts';
 import type { GatewayDeps } from '../deps.ts';
-import type { ActivityView } from './admin-api.ts';
 import { callPaymentService, type AdminDeps } from './admin-deps.ts';
 
 /**

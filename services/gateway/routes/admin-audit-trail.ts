@@ -1,8 +1,8 @@
+import type { OperatorActionDetail } from '../../../contracts/admin-api.ts';
 import { SOURCES } from '../../../contracts/events.ts';
 import { PayMeshError } from '../../../core/errors.ts';
 import type { EventPublisher } from '../../../messaging/event-publisher.ts';
 import type { Caller } from '../auth.ts';
-import type { OperatorActionDetail } from './admin-api.ts';
 
 /** The detail-type of what an operator did, from source `paypal-clone.operations`: the audit rule records every such event. */
 export const OPERATOR_ACTION = 'Operator action';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuditVerification, AuditView } from './admin-api.ts';
+import type { AuditVerification, AuditView } from '../../../contracts/admin-api.ts';
 import { callService, type AdminDeps } from './admin-deps.ts';
 
 /**

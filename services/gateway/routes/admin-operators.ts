@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import type { OperatorView } from './admin-api.ts';
+import type { OperatorView } from '../../../contracts/admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import { callService, type AdminDeps } from './admin-deps.ts';
 import { operatorOf } from './admin-scope.ts';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { CanaryTarget, PlatformStatus, ReadinessCheckView, ServiceStatus } from '../../../contracts/admin-api.ts';
 import { releaseVersion } from '../../../core/http-app.ts';
 import type { GatewayDeps } from '../deps.ts';
-import type { CanaryTarget, PlatformStatus, ReadinessCheckView, ServiceStatus } from './admin-api.ts';
 import type { AdminDeps } from './admin-deps.ts';
 
 const PROBE_TIMEOUT_MS = 2000;

@@ -1,11 +1,11 @@
 import { GetQueueAttributesCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { DeadLetterActionResult, DecodedBody, DeadLetterMessage, DeadLettersView, QueuesView, QueueStatus } from '../../../contracts/admin-api.ts';
 import { loadTopology } from '../../../contracts/topology.ts';
 import { invalidArgument, notFound, PayMeshError } from '../../../core/errors.ts';
 import { deleteDeadLetter, displayBody, peekDeadLetters, redriveDeadLetter, takeDeadLetters, type DeadLetter } from '../../../messaging/dead-letters.ts';
 import type { Caller } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
-import type { DeadLetterActionResult, DecodedBody, DeadLetterMessage, DeadLettersView, QueuesView, QueueStatus } from './admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import { callPaymentService, type AdminDeps } from './admin-deps.ts';
 import { operatorOf } from './admin-scope.ts';

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { DriveResult, SagaDetail, SagasView } from '../../../contracts/admin-api.ts';
 import { notFound } from '../../../core/errors.ts';
 import type { PaymentTraceView } from '../../../observability/trace-view.ts';
 import type { Sampling } from '../../../observability/tracing.ts';
 import type { GatewayDeps } from '../deps.ts';
-import type { DriveResult, SagaDetail, SagasView } from './admin-api.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import { callPaymentService, type AdminDeps } from './admin-deps.ts';
 import { operatorOf } from './admin-scope.ts';

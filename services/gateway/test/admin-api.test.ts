@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { GetQueueUrlCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { AuditView, DeadLettersView, PlatformStatus, QueuesView, ReplayView, SagasView } from '../../../contracts/admin-api.ts';
 import { createSqsClient } from '../../../messaging/aws.ts';
 import { startPlatform, type Platform } from '../../../scripts/platform.ts';
 import { eventually, makeOperator } from '../../../test/e2e/gateway-support.ts';
 import { ApiClient } from '../../../test/support/api.ts';
-import type { AuditView, DeadLettersView, PlatformStatus, QueuesView, ReplayView, SagasView } from '../routes/admin-api.ts';
 
 /*
  * The operator admin API against the whole platform as processes: who may

@@ -2,7 +2,7 @@
  * The gateway's operator admin API. Its routes are kept out of the public
  * OpenAPI document (the admin surface is not advertised), so there is no
  * generated client for it: its answers are typed by the gateway's own
- * contract file (services/gateway/routes/admin-api.ts, types only), and this
+ * contract file (contracts/admin-api.ts, types only), and this
  * small wrapper sends the operator's bearer token and turns refusals into
  * ApiProblems like the generated client does.
  */
@@ -10,7 +10,7 @@ import { useMemo } from 'react';
 import { ApiProblem } from '../shared/api/problem.ts';
 import { useSession } from '../shared/session.tsx';
 
-export type * from '../../../services/gateway/routes/admin-api.ts';
+export type * from '../../../contracts/admin-api.ts';
 
 export interface AdminApi {
   get<T>(path: string): Promise<T>;
