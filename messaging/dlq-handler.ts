@@ -7,6 +7,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { backoffMs } from '../core/backoff.ts';
 import { counter } from '../observability/metrics.ts';
 import { linkTo, traceCarrier } from '../observability/propagation.ts';
 import { detached, ROOT_CONTEXT, SpanKind, withSpan } from '../observability/tracing.ts';
@@ -151,7 +152,7 @@ export class DlqHandler {
         MessageBody: message.body,
         // The redriven message continues the redrive's trace, which links back to the original.
         MessageAttributes: withTraceAttributes(attributes, traceCarrier()),
-        DelaySeconds: Math.min(900, 5 * 2 ** redrives),
+        DelaySeconds: backoffMs(redrives, { baseMs: 5, maxMs: 900 }),
       }),
     );
     await sqs.send(new DeleteMessageCommand({ QueueUrl: dlqUrl, ReceiptHandle: message.raw.ReceiptHandle }));

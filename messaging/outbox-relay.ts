@@ -1,6 +1,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { sql, type Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { backoffMs } from '../core/backoff.ts';
 import { addReadinessCheck, removeReadinessCheck } from '../observability/health.ts';
 import { gauge, counter } from '../observability/metrics.ts';
 import { parseCarrier } from '../observability/propagation.ts';
@@ -213,7 +214,7 @@ export class OutboxRelay {
   private async markFailed(failed: Array<{ row: OutboxRow; error: string }>): Promise<void> {
     for (const { row, error } of failed) {
       const attempts = Number(row.attempts) + 1;
-      const delayMs = Math.min(60_000, 100 * 2 ** Math.min(attempts, 10));
+      const delayMs = backoffMs(attempts, { baseMs: 100, maxMs: 60_000 });
       await this.db
         .updateTable('outbox')
         .set({ attempts: BigInt(attempts), last_error: error.slice(0, 1000), next_attempt_at: new Date(Date.now() + delayMs).toISOString() })

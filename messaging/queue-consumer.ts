@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { backoffMs } from '../core/backoff.ts';
 import { isPayMeshError } from '../core/errors.ts';
 import { counter, histogram } from '../observability/metrics.ts';
 import { SpanKind, withSpan } from '../observability/tracing.ts';
@@ -85,7 +86,7 @@ export const isInvalidMessage = (err: unknown): boolean => isPayMeshError(err) &
 
 /** Exponential backoff with jitter, capped at 5 minutes. */
 export const defaultRetryDelay = (receiveCount: number): number =>
-  Math.min(300, Math.round(2 ** Math.min(receiveCount, 8) * (0.5 + Math.random() / 2)));
+  Math.round(backoffMs(Math.min(receiveCount, 8), { baseMs: 1, maxMs: 300, jitter: true }));
 
 /**
  * Long-polls a queue and hands each received batch to the handler. Messages
@@ -194,7 +195,7 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
     }, Math.max(1, Math.floor(visibility / 3)) * 1000);
 
   const poll = async (): Promise<void> => {
-    let backoffMs = 100;
+    let failures = 0;
     while (!stopping.signal.aborted) {
       let raw: Message[];
       try {
@@ -210,12 +211,11 @@ export function startQueueConsumer(options: QueueConsumerOptions): QueueConsumer
           { abortSignal: stopping.signal },
         );
         raw = response.Messages ?? [];
-        backoffMs = 100;
+        failures = 0;
       } catch (err) {
         if (stopping.signal.aborted) return;
         log.error({ err, queue: options.queueUrl }, 'queue consumer error');
-        await sleep(backoffMs * (0.5 + Math.random() / 2)).catch(() => {});
-        backoffMs = Math.min(backoffMs * 2, 5000);
+        await sleep(backoffMs(failures++, { baseMs: 100, maxMs: 5000, jitter: true })).catch(() => {});
         continue;
       }
       if (raw.length === 0) continue;

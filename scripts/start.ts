@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { backoffMs } from '../core/backoff.ts';
 import { availableServices, discoveryFromPorts, useCompileCache, type ServiceDefinition } from './services.ts';
 
 useCompileCache();
@@ -167,7 +168,7 @@ function run(service: ServiceDefinition, attempt = 0) {
     if (shuttingDown) return;
     // A service that ran a while before crashing gets a fresh backoff.
     const next = Date.now() - startedAt > 30_000 ? 0 : attempt + 1;
-    const delay = Math.min(30_000, 250 * 2 ** next);
+    const delay = backoffMs(next, { baseMs: 250, maxMs: 30_000 });
     console.log(`${prefix} exited (${signal ?? code}); restarting in ${delay} ms`);
     setTimeout(() => !shuttingDown && run(service, next), delay);
   });

@@ -1,3 +1,4 @@
+import { backoffMs } from '../../../core/backoff.ts';
 import { withoutWaitingForDisk } from '../../../storage/transaction.ts';
 import { AwsError } from '../aws-error.ts';
 import type { QueueDelivery } from '../ports.ts';
@@ -195,9 +196,8 @@ export class DeliveryWorker {
   }
 
   private backoff(attempts: number): number {
-    const exponential = Math.min(this.timing.retryMaxDelayMs, this.timing.retryBaseDelayMs * 2 ** Math.min(attempts - 1, 30));
     // Whole milliseconds: the column is a bigint, and PostgreSQL refuses a fraction.
-    return Math.floor(exponential / 2 + Math.random() * (exponential / 2));
+    return Math.floor(backoffMs(attempts - 1, { baseMs: this.timing.retryBaseDelayMs, maxMs: this.timing.retryMaxDelayMs, jitter: true }));
   }
 
   private async failed(row: DeliveryRow, err: unknown): Promise<void> {

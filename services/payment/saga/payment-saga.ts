@@ -2,6 +2,7 @@ import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { WalletClient } from '../../../clients/wallet-client.ts';
 import { TRANSACTION_EVENTS } from '../../../contracts/events.ts';
+import { backoffMs } from '../../../core/backoff.ts';
 import { isPayMeshError, type PayMeshError } from '../../../core/errors.ts';
 import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { detached, withSpan } from '../../../observability/tracing.ts';
@@ -338,7 +339,7 @@ export class PaymentSaga {
     if (this.stopped) return;
     const attempt = attempts + 1;
     const base = this.deps.retryBaseMs ?? 250;
-    const backoff = Math.min(this.deps.retryMaxMs ?? 5_000, base * 2 ** Math.min(attempt - 1, 10)) * (0.5 + Math.random() / 2);
+    const backoff = backoffMs(attempt - 1, { baseMs: base, maxMs: this.deps.retryMaxMs ?? 5_000, jitter: true });
     const retryAfterMs = isPayMeshError(err) && err.kind === 'unavailable' ? (err.retryAfterSeconds ?? 0) * 1000 : 0;
     const delay = Math.max(backoff, retryAfterMs);
     this.deps.log.warn({ err, paymentId, attempt, delayMs: Math.round(delay) }, 'saga step failed; trying again');
