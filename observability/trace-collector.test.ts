@@ -6,6 +6,7 @@ import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider, type ReadableSpan } from '@opentelemetry/sdk-trace';
+import { eventually } from '../test/support/eventually.ts';
 import { collectorSettingsFromEnv, TraceCollector } from './trace-collector.ts';
 
 /*
@@ -37,14 +38,6 @@ function gatewaySpans(build: (tracer: ReturnType<TracerProvider['getTracer']>) =
   return memory.getFinishedSpans();
 }
 
-async function eventually<T>(probe: () => Promise<T | undefined>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (attempt > 200) throw new Error('not seen');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test('spans sent over OTLP/HTTP JSON to the loopback port are listed, shown as a tree and found by a payment id, over the message port', async (t) => {
   const { collector, url } = await startCollector(t);
@@ -76,7 +69,7 @@ test("the gateway's own spans arrive by postMessage; it hears of the traces othe
   const result = await new Promise((resolve) => collector.exporter.export(own, resolve));
   assert.deepEqual(result, { code: ExportResultCode.SUCCESS });
   const ownTrace = own[0]!.spanContext().traceId;
-  await eventually(async () => ((await collector.list()).stored === 1 ? true : undefined));
+  await eventually('the span stored', async () => (await collector.list()).stored === 1, 2_000, 10);
   assert.deepEqual(started, [], 'the gateway knows its own traces');
 
   // A trace the gateway started without sampling it, kept downstream: the downstream spans arrive first.
@@ -90,7 +83,7 @@ test("the gateway's own spans arrive by postMessage; it hears of the traces othe
     const parent = trace.wrapSpanContext({ traceId: kept, spanId: 'a'.repeat(16), traceFlags: 1, isRemote: true });
     tracer.startSpan('process notifications', { kind: SpanKind.CONSUMER }, trace.setSpan(ROOT_CONTEXT, parent)).end();
   });
-  await eventually(async () => (started.length > 0 ? true : undefined));
+  await eventually('the trace reported as started', () => started.length > 0, 2_000, 10);
   assert.deepEqual(started, [kept], 'told once, when the trace first arrives');
   assert.deepEqual((await collector.list()).traces.map((s) => s.trace_id).sort(), [ownTrace, kept].sort());
 });

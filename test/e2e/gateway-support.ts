@@ -8,16 +8,7 @@ import type { Platform } from '../../scripts/platform.ts';
 import { TokenIssuer } from '../../services/gateway/auth.ts';
 import { ApiClient, type ApiResponse } from '../support/api.ts';
 
-/** Polls (never a fixed sleep) until `probe` returns a value, or fails naming what did not happen. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+export { eventually } from '../support/eventually.ts';
 
 /** A response is an RFC 9457 problem with this status (and code, and field, when given). */
 export function assertProblem(response: ApiResponse, status: number, expected: { code?: string; field?: string } = {}, context = ''): void {

@@ -8,6 +8,7 @@ import type { SpanNode, TraceView } from '../../observability/trace-view.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { TokenIssuer } from '../../services/gateway/auth.ts';
 import { ApiClient } from '../support/api.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * Observability over the running platform: one payment's trace across every
@@ -20,15 +21,6 @@ import { ApiClient } from '../support/api.ts';
 const flatten = (nodes: SpanNode[], parent?: SpanNode): Array<{ node: SpanNode; parent?: SpanNode }> =>
   nodes.flatMap((node) => [{ node, parent }, ...flatten(node.children, node)]);
 
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`${what}: not seen in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** Values of one metric's samples whose labels include `labels`, from a Prometheus text page. */
 function samples(text: string, name: string, labels: Record<string, string> = {}): number[] {
@@ -87,7 +79,7 @@ describe('observability over the running platform', () => {
 
   /** The trace of a payment, once every hop up to the WebSocket push has been exported, parents included. */
   async function traceOfPayment(paymentId: string): Promise<TraceView> {
-    return waitFor(async () => {
+    return eventually(`the trace of payment ${paymentId}`, async () => {
       const list = await operator.get('/admin/traces?name=payment.execute&limit=100');
       for (const summary of list.body.traces as Array<{ trace_id: string }>) {
         const view = (await operator.get(`/admin/traces/${summary.trace_id}`)).body as TraceView;
@@ -103,7 +95,7 @@ describe('observability over the running platform', () => {
         if (ours && pushed && completed && whole) return view;
       }
       return undefined;
-    }, `the trace of payment ${paymentId}`);
+    });
   }
 
   test('a payment is one trace from the gateway through payment, wallet, transaction and notification to the WebSocket push, in causal order', async () => {
@@ -148,11 +140,11 @@ describe('observability over the running platform', () => {
       platform.logs(service).filter((line) => line.includes(traceId)).map((line) => ({ service, record: JSON.parse(line) as Record<string, unknown> })),
     );
     // A span is exported when it ends, a moment after the lines written in it: wait until the trace has them all.
-    const spans = await waitFor(async () => {
+    const spans = await eventually('the spans of the logged lines', async () => {
       const view = (await operator.get(`/admin/traces/${traceId}`)).body as TraceView;
       const byId = new Map(flatten(view.spans).map((x) => [x.node.span_id, x.node]));
       return lines.every(({ record }) => byId.has(String(record.span_id))) ? byId : undefined;
-    }, 'the spans of the logged lines');
+    });
     const logged = new Map<string, Array<Record<string, unknown>>>();
     for (const { service, record } of lines) {
       assert.equal(record.trace_id, traceId);
@@ -221,11 +213,11 @@ describe('observability over the running platform', () => {
       const sent = await payer.client.post('/v1/payments', { receiver_id: receiver.user.id, amount: '1.00', currency: 'USD' });
       assert.equal((await payer.client.settled(sent.body.id)).status, 'completed');
     }
-    const after = await waitFor(async () => {
+    const after = await eventually('three completed sagas', async () => {
       const text = await metrics();
       const completed = sum(samples(text, 'saga_completion_rate', { outcome: 'completed' })) - sum(samples(before, 'saga_completion_rate', { outcome: 'completed' }));
       return completed >= 3 ? text : undefined;
-    }, 'three completed sagas');
+    });
     const delta = (name: string, labels: Record<string, string>) => sum(samples(after, name, labels)) - sum(samples(before, name, labels));
 
     // api_request_duration: a histogram by route template and status.

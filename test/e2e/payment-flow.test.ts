@@ -4,6 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import { WalletClient } from '../../clients/wallet-client.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { ApiClient } from '../support/api.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * The whole platform as separate processes on loopback (the broker, every
@@ -54,10 +55,10 @@ describe('payments end to end over the running platform', () => {
       assert.deepEqual(pick(await bob.client.wallet()), { balance: '25.50', available: '25.50', frozen: '0.00' });
       // The receiver sees it too, as a payment and as a transaction.
       assert.equal((await bob.client.get(`/v1/payments/${sent.body.id}`)).body.status, 'completed');
-      const bobsHistory = await waitFor(async () => {
+      const bobsHistory = await eventually('the completed payment in the receiver\'s history', async () => {
         const list = await bob.client.get('/v1/transactions');
         return list.body.transactions?.find((t: { id: string; status: string }) => t.id === sent.body.id && t.status === 'completed');
-      });
+      }, 20_000);
       assert.equal(bobsHistory.direction, 'received');
     } finally {
       aliceSocket.close();
@@ -163,14 +164,4 @@ describe('payments end to end over the running platform', () => {
 
 function pick(wallet: { balance: string; available: string; frozen: string }) {
   return { balance: wallet.balance, available: wallet.available, frozen: wallet.frozen };
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

@@ -6,6 +6,7 @@ import { WalletClient } from '../../clients/wallet-client.ts';
 import { createSqsClient } from '../../messaging/aws.ts';
 import { startPlatform, type Platform } from '../../scripts/platform.ts';
 import { ApiClient } from '../support/api.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * Faults against the whole platform as processes: a dependency dies in the
@@ -76,7 +77,7 @@ describe('payment sagas under faults', () => {
       }),
     );
 
-    await waitFor(async () => ((await alerts()) > alertsBefore ? true : undefined), 30_000);
+    await eventually('an operations alert for the poison message', async () => (await alerts()) > alertsBefore, 30_000);
     // Parked, it is not alerted again at every sweep.
     await new Promise((resolve) => setTimeout(resolve, 1500));
     assert.equal(await alerts(), alertsBefore + 1, 'one alert for one poison message');
@@ -145,14 +146,4 @@ async function metric(serviceUrl: string, name: string, queue: string): Promise<
   const text = await (await fetch(`${serviceUrl}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`queue="${queue}"`));
   return line ? Number(line.split(' ').pop()) : 0;
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

@@ -75,14 +75,3 @@ export async function outboxEventsFor(database: Database<UserSchema>, userId: st
     .map((row) => ({ row, payload: JSON.parse(row.payload) as { source: string; detailType: string; detail: Record<string, unknown>; resources?: string[] } }))
     .filter((e) => e.payload.detail.user_id === userId);
 }
-
-/** Polls a condition (never a fixed sleep) until it holds or the deadline passes. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

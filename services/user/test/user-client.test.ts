@@ -7,8 +7,9 @@ import { after, before, describe, test } from 'node:test';
 import { UserClient } from '../../../clients/user-client.ts';
 import { EVENT_BUS_NAME, SOURCES, USER_EVENTS } from '../../../contracts/events.ts';
 import { testDatabases } from '../../../test/support/databases.ts';
+import { eventually } from '../../../test/support/eventually.ts';
 import { startUserService, type UserService } from '../server.ts';
-import { capturingLogger, signUpBody, TEST_SCRYPT, waitFor } from './support.ts';
+import { capturingLogger, signUpBody, TEST_SCRYPT } from './support.ts';
 
 interface ReceivedEvent {
   Source: string;
@@ -131,7 +132,7 @@ for (const target of await testDatabases()) {
       const user = await client.signUp(body);
       const outboxRow = async () =>
         (await service.database.db.selectFrom('outbox').selectAll().execute()).find((row) => JSON.parse(row.payload).detail.user_id === user.id);
-      const failed = await waitFor('a failed publish attempt', async () => {
+      const failed = await eventually('a failed publish attempt', async () => {
         const row = await outboxRow();
         return row && Number(row.attempts) > 0 ? row : undefined;
       });
@@ -140,14 +141,14 @@ for (const target of await testDatabases()) {
       assert.equal((await client.getUser(user.id)).id, user.id);
 
       broker.setUp(true);
-      const event = await waitFor('the User registered event at the broker', async () =>
+      const event = await eventually('the User registered event at the broker', async () =>
         broker.events.find((e) => JSON.parse(e.Detail).user_id === user.id),
       );
       assert.equal(event.Source, SOURCES.user);
       assert.equal(event.DetailType, USER_EVENTS.registered);
       assert.equal(event.EventBusName, EVENT_BUS_NAME);
       const detail = JSON.parse(event.Detail);
-      const row = await waitFor('the outbox row marked sent', async () => {
+      const row = await eventually('the outbox row marked sent', async () => {
         const r = await outboxRow();
         return r?.sent_at ? r : undefined;
       });
