@@ -145,3 +145,17 @@ export function sendRaw(host: string, port: number, bytes: Buffer, waitMs = 1000
     socket.end(bytes);
   });
 }
+
+/** An answer's body as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An action as the broker reads it from X-Amz-Target: without the control characters and outer whitespace a header cannot carry. */
+export function actionAsSent(action: string): string {
+  return action.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '').trim();
+}

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { anyText } from '../hostile.ts';
+import { parseJson, actionAsSent } from '../wire.ts';
 import type { FuzzWorld } from '../world.ts';
 import { EVENTBRIDGE_ACTION_NAMES, EVENTBRIDGE_INPUTS, inputMutation, mutateInput, resolveNames, UNKNOWN_ACTIONS, type InputMutation } from './broker-inputs.ts';
 import { rule, type Surface, type Verdict } from './surface.ts';
@@ -62,21 +63,8 @@ export const eventBridgeSurface: Surface<EventBridgeInput> = {
       outcome: `${answer.status}${answer.status >= 400 ? ` ${type}` : ''}`,
       problems: [
         ...rule(answer.status >= 500, '5xx', () => `AWSEvents.${input.action} ${body.slice(0, 300)} → ${answer.status} ${answer.body.slice(0, 300)}`),
-        ...rule(!EVENTBRIDGE_ACTION_NAMES.includes(asSent(input.action)) && answer.status < 300, 'accepted an unknown action', () => `AWSEvents.${input.action} → ${answer.status} ${answer.body.slice(0, 200)}`),
+        ...rule(!EVENTBRIDGE_ACTION_NAMES.includes(actionAsSent(input.action)) && answer.status < 300, 'accepted an unknown action', () => `AWSEvents.${input.action} → ${answer.status} ${answer.body.slice(0, 200)}`),
       ],
     };
   },
 };
-
-/** The action as the server reads it from the header: without the control characters and outer whitespace a header cannot carry. */
-function asSent(action: string): string {
-  return action.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '').trim();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { TOKEN_KINDS, type TokenKind } from '../fixtures.ts';
 import { anyText, NASTY_IDS, wrongTypes } from '../hostile.ts';
 import { refs, resolveRefs } from '../refs.ts';
+import { parseJson } from '../wire.ts';
 import { rule, type Problem, type Surface } from './surface.ts';
 
 /**
@@ -194,11 +195,3 @@ export const graphqlSurface: Surface<GraphQLInput> = {
     return { outcome: code ? `${answer.status} ${code}` : String(answer.status), problems };
   },
 };
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

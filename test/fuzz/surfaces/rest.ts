@@ -3,7 +3,7 @@ import { parseDecimal } from '../../../core/money.ts';
 import { TOKEN_KINDS, type TokenKind } from '../fixtures.ts';
 import { anyText, hugeText, idempotencyChoice, idempotencyKey, NASTY_IDS, type IdempotencyChoice } from '../hostile.ts';
 import { namesOthers, refs, resolveRefs, type Resolution } from '../refs.ts';
-import { sendRaw } from '../wire.ts';
+import { sendRaw, parseJson } from '../wire.ts';
 import type { FuzzWorld } from '../world.ts';
 import { bodyMutation, mutateBody, operationsOf, validBody, validValue, type JsonSchema, type Operation } from './openapi.ts';
 import { rule, type Problem, type Surface, type Verdict } from './surface.ts';
@@ -365,12 +365,4 @@ function asSentHeader(value: string): string {
 /** A Content-Type's media type, lower-cased, without parameters (and without a second type after a comma). */
 function mediaType(contentType: string): string {
   return contentType.split(/[;,]/)[0]!.trim().toLowerCase();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { anyText } from '../hostile.ts';
+import { parseJson, actionAsSent } from '../wire.ts';
 import type { FuzzWorld } from '../world.ts';
 import { inputMutation, learnFrom, mutateInput, requestedWaitMs, resolveNames, SQS_ACTION_NAMES, SQS_INPUTS, UNKNOWN_ACTIONS, type InputMutation } from './broker-inputs.ts';
 import { rule, type Surface, type Verdict } from './surface.ts';
@@ -61,7 +62,7 @@ export const sqsJsonSurface: Surface<SqsJsonInput> = {
       body,
     });
     if (answer.status === 200) learnFrom(parseJson(answer.body), world.learnt);
-    const answerable = SQS_ACTION_NAMES.includes(asSent(input.action)) && input.target === 'exact';
+    const answerable = SQS_ACTION_NAMES.includes(actionAsSent(input.action)) && input.target === 'exact';
     return {
       outcome: `${answer.status}${answer.status >= 400 ? ` ${errorType(answer.body)}` : ''}`,
       allowanceMs: requestedWaitMs(input.action, resolved),
@@ -76,17 +77,4 @@ export const sqsJsonSurface: Surface<SqsJsonInput> = {
 function errorType(body: string): string {
   const type = (parseJson(body) as { __type?: string } | undefined)?.__type ?? '';
   return type.replace(/^.*#/, '') || '?';
-}
-
-/** The action as the server reads it from the header: without the control characters and outer whitespace a header cannot carry. */
-function asSent(action: string): string {
-  return action.replace(/[\0-\x08\x0a-\x1f\x7f]/g, '').trim();
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { anyText } from '../hostile.ts';
+import { parseJson } from '../wire.ts';
 import type { FuzzWorld } from '../world.ts';
 import { inputMutation, learnFrom, mutateInput, requestedWaitMs, resolveNames, SQS_ACTION_NAMES, SQS_INPUTS, UNKNOWN_ACTIONS, type InputMutation } from './broker-inputs.ts';
 import { rule, type Surface, type Verdict } from './surface.ts';
@@ -163,12 +164,4 @@ function encode(text: string): string {
     else for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

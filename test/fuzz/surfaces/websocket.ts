@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import fc from 'fast-check';
 import { TOKEN_KINDS, type TokenKind } from '../fixtures.ts';
+import { parseJson } from '../wire.ts';
 import type { FuzzWorld } from '../world.ts';
 import { rule, type Problem, type Surface, type Verdict } from './surface.ts';
 
@@ -227,12 +228,4 @@ function converse(host: string, port: number, request: Buffer, frames: Buffer[])
     socket.on('close', () => finish('closed'));
     socket.write(request);
   });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
