@@ -1,8 +1,10 @@
 import fc from 'fast-check';
+import { ADMIN_ROUTES } from '../../support/admin-routes.ts';
 import { TOKEN_KINDS, type TokenKind } from '../fixtures.ts';
 import { anyText, wrongTypes } from '../hostile.ts';
 import { refs, resolveRefs } from '../refs.ts';
 import type { HttpAnswer } from '../wire.ts';
+import { parseJson } from '../wire.ts';
 import type { FuzzWorld } from '../world.ts';
 import { rule, type Surface, type Verdict } from './surface.ts';
 
@@ -16,40 +18,9 @@ import { rule, type Surface, type Verdict } from './surface.ts';
  * surface exists. (`/console/sign-in` is the one console page anyone may load.)
  */
 
-/** Every admin route, as the gateway registers them (services/gateway/routes/admin*.ts). */
-const ROUTES: Array<[string, string, unknown?]> = [
-  ['GET', '/admin/status'],
-  ['GET', '/admin/queues'],
-  ['GET', '/admin/dead-letters/payment-dlq'],
-  ['POST', '/admin/dead-letters/payment-dlq/messages/{id}/redrive'],
-  ['DELETE', '/admin/dead-letters/payment-dlq/messages/{id}?confirm=true'],
-  ['POST', '/admin/dead-letters/payment-dlq/redrive', { all: true }],
-  ['POST', '/admin/dead-letters/notifications-dlq/delete', { all: true, confirm: true }],
-  ['GET', '/admin/sagas'],
-  ['GET', '/admin/sagas?state=stuck'],
-  ['GET', '/admin/sagas/{payment}'],
-  ['POST', '/admin/sagas/{payment}/drive', { reason: 'fuzz' }],
-  ['GET', '/admin/sagas/{payment}/trace'],
-  ['GET', '/admin/audit'],
-  ['GET', '/admin/audit?actor={user}&limit=500'],
-  ['GET', '/admin/audit/verify'],
-  ['POST', '/admin/events/replays', { from: '2020-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' }],
-  ['GET', '/admin/events/replays'],
-  ['GET', '/admin/events/replays/{id}'],
-  ['GET', '/admin/operators'],
-  ['POST', '/admin/operators', { email: 'fuzz-operator@example.com', password: 'a long enough password' }],
-  ['GET', '/admin/activity'],
-  ['POST', '/admin/console/session'],
-  ['DELETE', '/admin/console/session'],
-  ['GET', '/admin/breakers'],
-  ['GET', '/admin/routing'],
-  ['POST', '/admin/routing/resume', { target: 'payment-service-v2' }],
-  ['POST', '/admin/routing/resume', { nope: 1 }],
-  ['GET', '/admin/traces'],
-  ['GET', '/admin/traces/{id}'],
-  ['GET', '/admin'],
-  ['GET', '/admin/'],
-  ['GET', '/admin/nothing-here'],
+/** Every admin route (test/support/admin-routes.ts), and the console's pages and paths around them. */
+const ROUTES: ReadonlyArray<readonly [method: string, path: string, body?: unknown]> = [
+  ...ADMIN_ROUTES,
   ['GET', '/console'],
   ['GET', '/console/'],
   ['GET', '/console/queues'],
@@ -140,11 +111,3 @@ export const adminSurface: Surface<AdminInput> = {
     };
   },
 };
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}

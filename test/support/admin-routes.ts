@@ -1,0 +1,45 @@
+/**
+ * Every route of the operator admin API (services/gateway/routes/admin*.ts),
+ * with a body where it takes one and a few variants of query and body: what a
+ * caller who is not an operator must never tell apart from an unknown path.
+ * `{id}` and `{payment}` stand for an id in the path, `{user}` for the
+ * caller's user id; the gateway's test and the fuzzer fill them in.
+ */
+export const ADMIN_ROUTES: ReadonlyArray<readonly [method: string, path: string, body?: unknown]> = [
+  ['GET', '/admin/status'],
+  ['GET', '/admin/queues'],
+  ['GET', '/admin/dead-letters/payment-dlq'],
+  ['POST', '/admin/dead-letters/payment-dlq/messages/{id}/redrive'],
+  ['DELETE', '/admin/dead-letters/payment-dlq/messages/{id}?confirm=true'],
+  ['POST', '/admin/dead-letters/payment-dlq/redrive', { all: true }],
+  ['POST', '/admin/dead-letters/payment-dlq/delete', { all: true, confirm: true }],
+  ['POST', '/admin/dead-letters/notifications-dlq/delete', { all: true, confirm: true }],
+  ['GET', '/admin/sagas'],
+  ['GET', '/admin/sagas?state=stuck'],
+  ['GET', '/admin/sagas?state=nonsense'],
+  ['GET', '/admin/sagas/{payment}'],
+  ['POST', '/admin/sagas/{payment}/drive', { reason: 'because' }],
+  ['GET', '/admin/sagas/{payment}/trace'],
+  ['GET', '/admin/audit'],
+  ['GET', '/admin/audit?actor={user}&limit=500'],
+  ['GET', '/admin/audit/verify'],
+  ['POST', '/admin/events/replays', { from: '2020-01-01T00:00:00Z', to: '2030-01-02T00:00:00Z' }],
+  ['POST', '/admin/events/replays', { from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z' }],
+  ['GET', '/admin/events/replays'],
+  ['GET', '/admin/events/replays/{id}'],
+  ['GET', '/admin/operators'],
+  ['POST', '/admin/operators', { email: 'x@example.com' }],
+  ['POST', '/admin/operators', { email: 'admin-probe@example.com', password: 'a long enough password' }],
+  ['GET', '/admin/activity'],
+  ['POST', '/admin/console/session'],
+  ['DELETE', '/admin/console/session'],
+  ['GET', '/admin/breakers'],
+  ['GET', '/admin/routing'],
+  ['POST', '/admin/routing/resume', { target: 'payment-service-v2' }],
+  ['POST', '/admin/routing/resume', { nope: 1 }],
+  ['GET', '/admin/traces'],
+  ['GET', '/admin/traces/{id}'],
+  ['GET', '/admin'],
+  ['GET', '/admin/'],
+  ['GET', '/admin/nothing-here'],
+];
