@@ -17,7 +17,8 @@ import { paymentMigrations } from '../migrations/index.ts';
 import { paymentAdminRoutes } from '../routes-admin.ts';
 import { PaymentSaga } from '../saga/payment-saga.ts';
 import { StuckSagaMonitor } from '../saga/stuck-sagas.ts';
-import type { PaymentRow, PaymentSchema, PaymentStatus } from '../schema.ts';
+import type { PaymentSchema, PaymentStatus } from '../schema.ts';
+import { paymentRow } from './support.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -41,26 +42,9 @@ async function service(t: TestContext) {
   });
 
   const payment = async (status: PaymentStatus, idleSeconds: number) => {
-    const at = new Date(Date.now() - idleSeconds * 1000).toISOString();
-    const row: PaymentRow = {
-      id: randomUUID(),
-      sender_id: 'alice',
-      receiver_id: 'bob',
-      sender_wallet_id: 'w-alice',
-      receiver_wallet_id: 'w-bob',
-      amount: 1250n,
-      currency: 'USD',
-      note: null,
-      status,
-      failure_reason: status === 'compensating' ? 'wallet refused' : null,
-      hold_id: status === 'compensating' ? 'hold-1' : null,
-      idempotency_key: randomUUID(),
-      accepted_by: 'v1',
-      created_at: at,
-      updated_at: at,
-    };
+    const row = paymentRow(status, idleSeconds, status === 'compensating' ? { failure_reason: 'wallet refused', hold_id: 'hold-1' } : {});
     await database.db.insertInto('payments').values(row).execute();
-    await database.db.insertInto('payment_history').values({ payment_id: row.id, seq: 1n, status, detail: null, at }).execute();
+    await database.db.insertInto('payment_history').values({ payment_id: row.id, seq: 1n, status, detail: null, at: row.updated_at }).execute();
     return row.id;
   };
   const outboxEvents = async (id: string) =>

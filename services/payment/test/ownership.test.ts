@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import pino from 'pino';
 import { WalletClient } from '../../../clients/wallet-client.ts';
@@ -11,7 +10,8 @@ import { paymentMigrations } from '../migrations/index.ts';
 import { PaymentVersions } from '../saga/ownership.ts';
 import { PaymentSaga } from '../saga/payment-saga.ts';
 import { StuckSagaMonitor } from '../saga/stuck-sagas.ts';
-import type { PaymentRow, PaymentSchema, PaymentStatus } from '../schema.ts';
+import type { PaymentSchema, PaymentStatus } from '../schema.ts';
+import { paymentRow } from './support.ts';
 
 /*
  * The canary's weight holds for the saga's steps too: a payment accepted by
@@ -46,24 +46,7 @@ for (const target of await testDatabases()) {
       return { saga, monitor, driven };
     };
     const accepted = async (by: string, status: PaymentStatus, stillSeconds: number) => {
-      const at = new Date(Date.now() - stillSeconds * 1000).toISOString();
-      const row: PaymentRow = {
-        id: randomUUID(),
-        sender_id: 'alice',
-        receiver_id: 'bob',
-        sender_wallet_id: 'w-alice',
-        receiver_wallet_id: 'w-bob',
-        amount: 1250n,
-        currency: 'USD',
-        note: null,
-        status,
-        failure_reason: null,
-        hold_id: null,
-        idempotency_key: randomUUID(),
-        accepted_by: by,
-        created_at: at,
-        updated_at: at,
-      };
+      const row = paymentRow(status, stillSeconds, { accepted_by: by });
       await database.db.insertInto('payments').values(row).execute();
       return row.id;
     };
