@@ -6,7 +6,6 @@ import { encodePaymentInitiated } from '../../contracts/payment-messages.ts';
 import { QUEUES } from '../../contracts/topology.ts';
 import { alreadyExists, conflict, failedPrecondition, invalidArgument, notFound, type PayMeshError } from '../../core/errors.ts';
 import { formatMinor, minorUnits, requirePositiveAmount, toDouble } from '../../core/money.ts';
-import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
 import { withSpan, type Span } from '../../observability/tracing.ts';
 import { isUniqueViolation } from '../../storage/database.ts';
@@ -34,8 +33,8 @@ export interface CreatePaymentDeps {
   /** Largest payment, in major units of any currency (e.g. 10000 → 10,000.00 USD, 10,000 JPY). */
   maxAmountMajor: number;
   version: string;
-  /** Starts driving the saga of a payment just accepted (not awaited), handing over the accept's outbox rows with its first events. */
-  startSaga: (paymentId: string, written: OutboxRow[]) => void;
+  /** Starts driving the saga of a payment just accepted (not awaited). */
+  startSaga: (paymentId: string) => void;
 }
 
 const MAX_NOTE = 280;
@@ -156,13 +155,13 @@ async function executePayment(
     timestamp: Date.parse(now),
     metadata: { sender_wallet_id: payment.sender_wallet_id, receiver_wallet_id: payment.receiver_wallet_id, accepted_by: deps.version },
   });
-  let written: OutboxRow[];
   try {
-    written = await inTransaction(deps.db, async (trx) => {
+    await inTransaction(deps.db, async (trx) => {
       await trx.insertInto('payments').values(payment).execute();
       await trx.insertInto('payment_history').values({ payment_id: payment.id, seq: 1n, status: payment.status, detail: 'accepted', at: payment.created_at }).execute();
       const message = { queue: QUEUES.paymentProcessing, body: initiated.body, eventType: 'payment_initiated', priority: 'high' as const, attributes: initiated.attributes };
-      return addToOutbox(trx, [{ queueMessage: message }], now, { handOff: true });
+      // Not handed over: the relay's poll sends these in batches (no one waits on this fallback queue).
+      await addToOutbox(trx, [{ queueMessage: message }], now);
     });
   } catch (err) {
     // The same key raced in from another request: answer as a replay.
@@ -171,10 +170,10 @@ async function executePayment(
     if (!winner) throw err;
     return { payment: sameRequestOrThrow(winner, input), created: false };
   }
-  // The saga starts here, in this process, once the 202 is on its way. payment_initiated is still published, for
-  // the record and for another process to take the saga over should this one die: it goes out with the saga's
-  // first events (durable in the outbox meanwhile), so no broker round trip competes with the saga's wallet calls.
-  deps.startSaga(payment.id, written);
+  // The saga starts here, in this process, once the 202 is on its way. payment_initiated is still published, as the
+  // seed's flow does, for another process to take the saga over should this one die; that only happens after the saga
+  // has been still for its idle time, so the relay's next poll sends it, in a batch with the others accepted meanwhile.
+  deps.startSaga(payment.id);
   return { payment, created: true };
 }
 

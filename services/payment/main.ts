@@ -63,9 +63,11 @@ const app = buildPaymentApp({
   lookups: new PartyLookups(users, wallets),
   maxAmountMajor: config.maxAmountMajor,
   version: config.version,
-  // The saga of a payment accepted here is driven here, right after the 202 (a version without consumers hands the
-  // accept's rows to its relay and leaves the saga to the others' sweep).
-  startSaga: (paymentId, written) => setImmediate(() => (config.consumers ? void saga.drive(paymentId, written) : relay.handOff(written))),
+  // The saga of a payment accepted here is driven here, right after the 202 (a version without consumers leaves it to
+  // the others' sweep).
+  startSaga: (paymentId) => {
+    if (config.consumers) setImmediate(() => void saga.drive(paymentId));
+  },
   monitor,
   stepTimeoutSeconds: config.stepTimeoutSeconds,
   parked,

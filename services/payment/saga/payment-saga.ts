@@ -93,9 +93,7 @@ export class PaymentSaga {
    * when the saga ended or waits for such a retry. One driver per saga in
    * this process: a second call joins the first.
    */
-  drive(paymentId: string, written: OutboxRow[] = []): Promise<void> {
-    // Rows committed before the drive (the accept's payment_initiated) go out with its events.
-    if (written.length > 0) this.unpublished.set(paymentId, [...written, ...(this.unpublished.get(paymentId) ?? [])]);
+  drive(paymentId: string): Promise<void> {
     const running = this.driving.get(paymentId);
     if (running) {
       // Its status may have changed under the running driver (an operator, the monitor): it looks again once done.
