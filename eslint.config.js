@@ -95,6 +95,12 @@ export default defineConfig(
           alphabetize: { order: 'asc', caseInsensitive: true },
         },
       ],
+      // contracts/ is the leaf every part shares (wire formats, names, money, error codes): it imports
+      // packages and itself, nothing else of the tree.
+      'import-x/no-restricted-paths': [
+        'error',
+        { zones: [{ target: './contracts', from: './', except: ['./contracts', './node_modules'] }] },
+      ],
     },
   },
 );

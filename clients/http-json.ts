@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { PayMeshError, type ErrorKind } from '../core/errors.ts';
+import { PayMeshError, type ErrorKind } from '../contracts/errors.ts';
 import { withHttpClientSpan } from '../observability/http.ts';
 
 /** A dependency answered with a server error or could not be reached: the breaker counts these. */

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
+import { PayMeshError, type ErrorKind } from '../contracts/errors.ts';
 import { loadWalletService, type BalanceMessage, type HoldMessage, type WalletMessage } from '../contracts/wallet-grpc.ts';
-import { PayMeshError, type ErrorKind } from '../core/errors.ts';
 import { ERROR_CODE_KEY, ERROR_FIELD_KEY } from '../core/grpc-errors.ts';
 import { grpcClientTracing } from '../observability/grpc.ts';
 import { ServicePolicy } from '../resilience/service-policy.ts';

@@ -1,5 +1,5 @@
-import { fromDouble, MAX_AMOUNT_MINOR, minorUnits, toDouble } from '../core/money.ts';
 import { AVRO_SUBJECTS, AvroContract, currentSchemaFile, InvalidMessageError, readAvroSchema } from './avro.ts';
+import { fromDouble, MAX_AMOUNT_MINOR, minorUnits, toDouble } from './money.ts';
 
 /**
  * The seed's TransactionEvent as PayMesh holds it once read: money as integer
@@ -37,7 +37,7 @@ export function transactionEventContract(schemaFile: string = currentSchemaFile(
 /**
  * The rules the schema cannot say. The same for every schema version: data
  * written before amount_minor existed carries only the double, which is
- * accepted only when it converts exactly (core/money.ts fromDouble).
+ * accepted only when it converts exactly (contracts/money.ts fromDouble).
  */
 function refine(record: Record<string, unknown>): TransactionEvent {
   for (const field of TEXT_FIELDS) {

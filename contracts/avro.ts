@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import avro from 'avsc';
-import { PayMeshError } from '../core/errors.ts';
+import { PayMeshError } from './errors.ts';
 
 /**
  * Avro contracts: the schema files in ./avro, the subjects they are registered

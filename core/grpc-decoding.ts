@@ -1,5 +1,5 @@
 import { Metadata, status, type ServiceDefinition, type ServiceError, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { invalidArgument, type PayMeshError } from './errors.ts';
+import { invalidArgument, type PayMeshError } from '../contracts/errors.ts';
 import { ERROR_CODE_KEY, grpcDetails } from './grpc-errors.ts';
 
 /**

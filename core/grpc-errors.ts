@@ -1,6 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { isPayMeshError, type ErrorKind } from './errors.ts';
+import { isPayMeshError, type ErrorKind } from '../contracts/errors.ts';
 
 const STATUS_BY_KIND: Record<ErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isPayMeshError, type ErrorKind } from './errors.ts';
+import { isPayMeshError, type ErrorKind } from '../contracts/errors.ts';
 
 export const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid_argument: 400,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument, type PayMeshError } from './errors.ts';
+import { invalidArgument, type PayMeshError } from '../contracts/errors.ts';
 
 /**
  * Text with a NUL character (U+0000) is refused as bad input wherever a

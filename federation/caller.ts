@@ -1,4 +1,4 @@
-import { unauthenticated } from '../core/errors.ts';
+import { unauthenticated } from '../contracts/errors.ts';
 
 /**
  * How the gateway tells a subgraph who is asking. The gateway authenticates

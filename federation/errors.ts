@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { isPayMeshError, type ErrorKind } from '../core/errors.ts';
+import { isPayMeshError, type ErrorKind } from '../contracts/errors.ts';
 
 /**
  * The GraphQL face of PayMesh errors: each kind maps once to `extensions.code`

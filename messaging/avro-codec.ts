@@ -1,7 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type avro from 'avsc';
 import { CONTENT_TYPES, ENCODE_AS_AVRO_ATTRIBUTE, InvalidMessageError, parseAvroSchema, type AvroContract } from '../contracts/avro.ts';
-import { PayMeshError } from '../core/errors.ts';
+import { PayMeshError } from '../contracts/errors.ts';
 import type { QueueDirectory } from './queue-directory.ts';
 import { ATTR, QueuePublisher, type BatchResult, type OutgoingMessage } from './queue-publisher.ts';
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pino from 'pino';
-import { invalidArgument, PayMeshError } from '../core/errors.ts';
+import { invalidArgument, PayMeshError } from '../contracts/errors.ts';
 import { startTestBroker } from '../test/support/broker.ts';
 import { messagingConfigFromEnv } from './aws.ts';
 import { startQueueConsumer, type ReceivedMessage } from './queue-consumer.ts';

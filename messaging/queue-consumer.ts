@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
+import { isPayMeshError } from '../contracts/errors.ts';
 import { backoffMs } from '../core/backoff.ts';
-import { isPayMeshError } from '../core/errors.ts';
 import { counter, histogram } from '../observability/metrics.ts';
 import { SpanKind, withSpan } from '../observability/tracing.ts';
 import { ATTR } from './queue-publisher.ts';

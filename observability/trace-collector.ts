@@ -1,8 +1,8 @@
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
+import { PayMeshError } from '../contracts/errors.ts';
 import { ConfigReader } from '../core/config.ts';
-import { PayMeshError } from '../core/errors.ts';
 import { storedFromReadable, type StoredSpan, type TraceFilter } from './trace-store.ts';
 import type { TraceSummary, TraceView } from './trace-view.ts';
 

@@ -29,8 +29,8 @@ import {
   type SpanExporter,
 } from '@opentelemetry/sdk-trace';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { isPayMeshError } from '../contracts/errors.ts';
 import { ConfigReader } from '../core/config.ts';
-import { isPayMeshError } from '../core/errors.ts';
 import { scrubText } from './redact.ts';
 import { KEEP_ATTRIBUTE, KeptTracePropagator, TailKeepingProcessor } from './tail-sampling.ts';
 

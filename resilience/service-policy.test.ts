@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import { WalletClient } from '../clients/wallet-client.ts';
-import { isPayMeshError } from '../core/errors.ts';
+import { isPayMeshError } from '../contracts/errors.ts';
 import { startTestWallet } from '../services/wallet/test/support.ts';
 import { testDatabases } from '../test/support/databases.ts';
 import { breakerSnapshots } from './service-policy.ts';

@@ -13,7 +13,7 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
-import { PayMeshError } from '../core/errors.ts';
+import { PayMeshError } from '../contracts/errors.ts';
 import { gauge, counter } from '../observability/metrics.ts';
 import { DEFAULT_POLICY } from './settings.ts';
 

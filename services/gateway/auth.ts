@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
 import { jwtVerify, SignJWT } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { notFound, unauthenticated } from '../../core/errors.ts';
+import { notFound, unauthenticated } from '../../contracts/errors.ts';
 
 const ISSUER = 'paymesh';
 const AUDIENCE = 'paymesh-api';

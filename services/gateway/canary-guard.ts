@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import { isPayMeshError } from '../../contracts/errors.ts';
 import { ConfigReader } from '../../core/config.ts';
-import { isPayMeshError } from '../../core/errors.ts';
 import { gauge } from '../../observability/metrics.ts';
 
 const haltedGauge = gauge('gateway_canary_halted', 'Whether the gateway stopped sending new payments to a payment version (1) or not (0)', ['target']);

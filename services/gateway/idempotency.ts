@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { conflict, invalidArgument, PayMeshError } from '../../core/errors.ts';
+import { conflict, invalidArgument, PayMeshError } from '../../contracts/errors.ts';
 import { problemFor } from '../../core/http-problem.ts';
 import { withoutWaitingForDisk, type DatabaseHandle } from '../../storage/transaction.ts';
 import type { GatewaySchema } from './migrations/index.ts';

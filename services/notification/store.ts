@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import { TRANSACTION_EVENTS, USER_EVENTS, type TransactionEventDetail, type UserEventDetail } from '../../contracts/events.ts';
-import { formatMinor } from '../../core/money.ts';
+import { formatMinor } from '../../contracts/money.ts';
 import type { NotificationRow, NotificationSchema } from './schema.ts';
 
 export type NotificationDraft = Omit<NotificationRow, 'id' | 'created_at' | 'read_at'>;

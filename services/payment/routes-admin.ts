@@ -1,8 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { notFound } from '../../core/errors.ts';
-import { formatMinor } from '../../core/money.ts';
+import { notFound } from '../../contracts/errors.ts';
+import { formatMinor } from '../../contracts/money.ts';
 import { deleteDeadLetter, redriveDeadLetter } from '../../messaging/dead-letters.ts';
 import type { ParkedMessage, ParkedMessages } from '../../messaging/parked-messages.ts';
 import type { QueueDirectory } from '../../messaging/queue-directory.ts';

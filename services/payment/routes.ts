@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { notFound } from '../../core/errors.ts';
-import { formatMinor, parseDecimal } from '../../core/money.ts';
+import { notFound } from '../../contracts/errors.ts';
+import { formatMinor, parseDecimal } from '../../contracts/money.ts';
 import { createPayment, type CreatePaymentDeps } from './create-payment.ts';
 import type { PaymentRow, PaymentSchema } from './schema.ts';
 

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { invalidArgument, notFound } from '../../core/errors.ts';
-import { formatMinor, toDouble } from '../../core/money.ts';
+import { invalidArgument, notFound } from '../../contracts/errors.ts';
+import { formatMinor, toDouble } from '../../contracts/money.ts';
 import { requireCaller } from '../../federation/caller.ts';
 import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../federation/subgraph-server.ts';
 import type { TransactionRow, TransactionSchema } from './schema.ts';

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { TransactionEventDetail } from '../../contracts/events.ts';
-import { fromDouble } from '../../core/money.ts';
+import { fromDouble } from '../../contracts/money.ts';
 import { handleOnce } from '../../messaging/inbox.ts';
 import type { TransactionSchema } from './schema.ts';
 

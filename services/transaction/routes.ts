@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { notFound } from '../../core/errors.ts';
-import { formatMinor } from '../../core/money.ts';
+import { notFound } from '../../contracts/errors.ts';
+import { formatMinor } from '../../contracts/money.ts';
 import type { TransactionRow, TransactionSchema } from './schema.ts';
 
 export function presentTransaction(t: TransactionRow, viewer?: string) {

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../core/errors.ts';
+import { invalidArgument } from '../../contracts/errors.ts';
 
 export type CardStatus = 'active' | 'declined';
 

@@ -1,4 +1,4 @@
-import { invalidArgument } from '../../core/errors.ts';
+import { invalidArgument } from '../../contracts/errors.ts';
 
 // Deliberately loose (one @, a dot in the domain, no spaces): the real check is that mail arrives.
 const EMAIL = /^[^\s@]{1,64}@[^\s@.]+(\.[^\s@.]+)+$/;

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { notFound } from '../../core/errors.ts';
+import { notFound } from '../../contracts/errors.ts';
 import { requireCaller } from '../../federation/caller.ts';
 import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../federation/subgraph-server.ts';
 import type { UserRow } from './schema.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { PayMeshError } from '../../contracts/errors.ts';
 import { USER_EVENTS } from '../../contracts/events.ts';
-import { PayMeshError } from '../../core/errors.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { isExpired, summariseCard } from './cards.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { notFound } from '../../core/errors.ts';
+import { notFound } from '../../contracts/errors.ts';
 import { problems, profile } from './http-schemas.ts';
 import { createOperator, ensureFirstOperator, presentUser, type UserDeps } from './users.ts';
 

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { alreadyExists, invalidArgument, isPayMeshError, PayMeshError, unauthenticated } from '../../contracts/errors.ts';
 import { USER_EVENTS } from '../../contracts/events.ts';
-import { alreadyExists, invalidArgument, isPayMeshError, PayMeshError, unauthenticated } from '../../core/errors.ts';
-import { isSupportedCurrency } from '../../core/money.ts';
+import { isSupportedCurrency } from '../../contracts/money.ts';
 import type { OutboxRow } from '../../messaging/outbox-schema.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
 import { isUniqueViolation } from '../../storage/database.ts';

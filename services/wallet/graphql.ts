@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { isPayMeshError } from '../../core/errors.ts';
+import { isPayMeshError } from '../../contracts/errors.ts';
+import { formatMinor, toDouble } from '../../contracts/money.ts';
 import { createHttpApp } from '../../core/http-app.ts';
-import { formatMinor, toDouble } from '../../core/money.ts';
 import { requireCaller, type GraphQLCaller } from '../../federation/caller.ts';
 import { mountSubgraph, type SubgraphContext, type SubgraphResolvers } from '../../federation/subgraph-server.ts';
 import type { WalletLedger, WalletView } from './ledger.ts';

@@ -1,10 +1,10 @@
 import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
+import { invalidArgument } from '../../contracts/errors.ts';
+import { toDouble } from '../../contracts/money.ts';
 import type { BalanceMessage, HoldMessage, WalletMessage } from '../../contracts/wallet-grpc.ts';
-import { invalidArgument } from '../../core/errors.ts';
 import { isMalformedRequest, malformedRequest } from '../../core/grpc-decoding.ts';
 import { toGrpcError } from '../../core/grpc-errors.ts';
-import { toDouble } from '../../core/money.ts';
 import { nulRefused, pathOfNul } from '../../core/nul-text.ts';
 import { serveTracedUnary } from '../../observability/grpc.ts';
 import type { AmountInput, HoldView, WalletLedger, WalletView } from './ledger.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { conflict, invalidArgument } from '../../core/errors.ts';
+import { conflict, invalidArgument } from '../../contracts/errors.ts';
 import type { WalletSchema } from './schema.ts';
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;

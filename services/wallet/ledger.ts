@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
-import { failedPrecondition, invalidArgument, notFound, alreadyExists, PayMeshError } from '../../core/errors.ts';
-import { fromDouble, MAX_BALANCE_MINOR, minorUnits, requirePositiveAmount, MAX_AMOUNT_MINOR } from '../../core/money.ts';
+import { failedPrecondition, invalidArgument, notFound, alreadyExists, PayMeshError } from '../../contracts/errors.ts';
+import { fromDouble, MAX_BALANCE_MINOR, minorUnits, requirePositiveAmount, MAX_AMOUNT_MINOR } from '../../contracts/money.ts';
 import { isUniqueViolation, type Database } from '../../storage/database.ts';
 import { inTransaction } from '../../storage/transaction.ts';
 import { applyOnce, validateIdempotencyKey } from './idempotency.ts';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
+import { isPayMeshError } from '../../contracts/errors.ts';
 import { USER_EVENTS, type UserEventDetail } from '../../contracts/events.ts';
-import { isPayMeshError } from '../../core/errors.ts';
 import { parseEventEnvelope } from '../../messaging/consumer-host.ts';
 import type { ReceivedMessage } from '../../messaging/queue-consumer.ts';
 import type { WalletLedger } from './ledger.ts';

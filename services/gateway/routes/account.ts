@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { invalidArgument, unauthenticated } from '../../../core/errors.ts';
-import { isSupportedCurrency } from '../../../core/money.ts';
+import { invalidArgument, unauthenticated } from '../../../contracts/errors.ts';
+import { isSupportedCurrency } from '../../../contracts/money.ts';
 import { accessLimits } from '../access-limits.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { errorResponses, paymentMethod, user } from '../schemas.ts';

@@ -1,6 +1,6 @@
 import type { OperatorActionDetail } from '../../../contracts/admin-api.ts';
+import { PayMeshError } from '../../../contracts/errors.ts';
 import { SOURCES } from '../../../contracts/events.ts';
-import { PayMeshError } from '../../../core/errors.ts';
 import type { EventPublisher } from '../../../messaging/event-publisher.ts';
 import type { Caller } from '../auth.ts';
 

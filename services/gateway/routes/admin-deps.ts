@@ -1,8 +1,8 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { requestJson } from '../../../clients/http-json.ts';
+import { PayMeshError } from '../../../contracts/errors.ts';
 import { EVENT_BUS_NAME } from '../../../contracts/events.ts';
-import { PayMeshError } from '../../../core/errors.ts';
 import type { ServiceResolver } from '../../../discovery/resolver.ts';
 import { SchemaRegistryClient } from '../../../messaging/avro-codec.ts';
 import { createEventBridgeClient, createSqsClient, messagingConfigFromEnv } from '../../../messaging/aws.ts';

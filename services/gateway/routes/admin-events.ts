@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import type { FastifyInstance } from 'fastify';
 import type { ReplayView } from '../../../contracts/admin-api.ts';
+import { failedPrecondition, invalidArgument, notFound } from '../../../contracts/errors.ts';
 import { EVENT_BUS_NAME } from '../../../contracts/events.ts';
-import { failedPrecondition, invalidArgument, notFound } from '../../../core/errors.ts';
 import { archiveNameOf } from '../../../messaging/topology.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import type { AdminDeps } from './admin-deps.ts';

@@ -1,8 +1,8 @@
 import { GetQueueAttributesCommand, type MessageAttributeValue } from '@aws-sdk/client-sqs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeadLetterActionResult, DecodedBody, DeadLetterMessage, DeadLettersView, QueuesView, QueueStatus } from '../../../contracts/admin-api.ts';
+import { invalidArgument, notFound, PayMeshError } from '../../../contracts/errors.ts';
 import { loadTopology } from '../../../contracts/topology.ts';
-import { invalidArgument, notFound, PayMeshError } from '../../../core/errors.ts';
 import { deleteDeadLetter, displayBody, peekDeadLetters, redriveDeadLetter, takeDeadLetters, type DeadLetter } from '../../../messaging/dead-letters.ts';
 import type { Caller } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';

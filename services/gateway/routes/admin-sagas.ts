@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DriveResult, SagaDetail, SagasView } from '../../../contracts/admin-api.ts';
-import { notFound } from '../../../core/errors.ts';
+import { notFound } from '../../../contracts/errors.ts';
 import type { PaymentTraceView } from '../../../observability/trace-view.ts';
 import type { Sampling } from '../../../observability/tracing.ts';
 import type { GatewayDeps } from '../deps.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { notFound } from '../../../core/errors.ts';
+import { notFound } from '../../../contracts/errors.ts';
 import { requireOperator, type Caller, type TokenIssuer } from '../auth.ts';
 
 const operators = new WeakMap<FastifyRequest, Caller>();

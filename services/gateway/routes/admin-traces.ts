@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { notFound } from '../../../core/errors.ts';
+import { notFound } from '../../../contracts/errors.ts';
 import { ServiceResolver } from '../../../discovery/resolver.ts';
 import { messagingConfigFromEnv } from '../../../messaging/aws.ts';
 import { federate, ONE_MACHINE_METRICS_SOURCES, type ScrapeTarget } from '../../../observability/metrics-federation.ts';

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { PaymentClient } from '../../../clients/payment-client.ts';
-import { parseDecimal, requirePositiveAmount } from '../../../core/money.ts';
+import { parseDecimal, requirePositiveAmount } from '../../../contracts/money.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { replyIdempotently } from '../idempotency.ts';
 import { errorResponses, idempotencyHeader, money, uuidParam } from '../schemas.ts';

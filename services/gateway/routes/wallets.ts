@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { failedPrecondition, notFound } from '../../../contracts/errors.ts';
+import { formatMinor, minorUnits, parseDecimal, requirePositiveAmount } from '../../../contracts/money.ts';
 import type { WalletMessage } from '../../../contracts/wallet-grpc.ts';
-import { failedPrecondition, notFound } from '../../../core/errors.ts';
-import { formatMinor, minorUnits, parseDecimal, requirePositiveAmount } from '../../../core/money.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { replyIdempotently } from '../idempotency.ts';
 import { errorResponses, idempotencyHeader, money, uuidParam, wallet } from '../schemas.ts';

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import pino from 'pino';
+import { PayMeshError } from '../../../contracts/errors.ts';
 import { PAYMENT_ROUTING_PATH } from '../../../contracts/routing.ts';
-import { PayMeshError } from '../../../core/errors.ts';
 import { CanaryGuard, canaryGuardSettingsFromEnv, sagaTotals, type CanaryGuardSettings } from '../canary-guard.ts';
 import { WeightedRouter } from '../weighted-router.ts';
 

@@ -11,7 +11,7 @@ import { TransactionClient } from '../../../clients/transaction-client.ts';
 import { UserClient } from '../../../clients/user-client.ts';
 import { WalletClient } from '../../../clients/wallet-client.ts';
 import { TRANSACTION_EVENTS, type TransactionEventDetail } from '../../../contracts/events.ts';
-import { toDouble } from '../../../core/money.ts';
+import { toDouble } from '../../../contracts/money.ts';
 import { openDatabase } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { buildTransactionService } from '../../transaction/app.ts';

@@ -66,7 +66,7 @@ for (const target of await testDatabases()) {
       assert.equal((await db.selectFrom('idempotency_requests').selectAll().execute()).length, 0);
       assert.deepEqual(await idempotency.run('user-1', 'key-outage', request, async () => ({ status: 202, body: { id: 'p-9' } })), { status: 202, body: { id: 'p-9' }, replayed: false });
 
-      const { invalidArgument } = await import('../../../core/errors.ts');
+      const { invalidArgument } = await import('../../../contracts/errors.ts');
       const refused = await idempotency.run('user-1', 'key-refused', request, async () => Promise.reject(invalidArgument('INVALID_AMOUNT', 'no', 'amount')));
       assert.equal(refused.status, 400);
       const again = await idempotency.run('user-1', 'key-refused', request, async () => ({ status: 202, body: {} }));

@@ -1,9 +1,9 @@
 import type { Transaction } from 'kysely';
 import type { Logger } from 'pino';
 import type { WalletClient } from '../../../clients/wallet-client.ts';
+import { isPayMeshError, type PayMeshError } from '../../../contracts/errors.ts';
 import { TRANSACTION_EVENTS } from '../../../contracts/events.ts';
 import { backoffMs } from '../../../core/backoff.ts';
-import { isPayMeshError, type PayMeshError } from '../../../core/errors.ts';
 import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { detached, withSpan } from '../../../observability/tracing.ts';
 import { inTransaction, inTransactionWithoutWaitingForDisk, type DatabaseHandle } from '../../../storage/transaction.ts';

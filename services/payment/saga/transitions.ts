@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { EVENT_BUS_NAME, SOURCES, type TransactionDetailType, type TransactionEventDetail } from '../../../contracts/events.ts';
-import { toDouble } from '../../../core/money.ts';
+import { toDouble } from '../../../contracts/money.ts';
 import type { DomainEvent } from '../../../messaging/event-publisher.ts';
 import type { OutboxRow } from '../../../messaging/outbox-schema.ts';
 import { addToOutbox, type QueueMessageDraft } from '../../../messaging/outbox.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { UserClient, UserProfile } from '../../../clients/user-client.ts';
 import type { WalletClient } from '../../../clients/wallet-client.ts';
-import { notFound } from '../../../core/errors.ts';
+import { notFound } from '../../../contracts/errors.ts';
 import { PartyLookups } from '../party-lookups.ts';
 
 /** In-process stand-ins for the user and wallet services, counting what they are asked. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { isPayMeshError } from '../../../core/errors.ts';
+import { isPayMeshError } from '../../../contracts/errors.ts';
 import { DECLINED_TEST_CARDS, isExpired, luhnValid, summariseCard } from '../cards.ts';
 
 const TODAY = new Date('2030-06-15T12:00:00Z');

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import { isPayMeshError } from '../../../core/errors.ts';
+import { isPayMeshError } from '../../../contracts/errors.ts';
 import { openDatabase, type Database } from '../../../storage/database.ts';
 import { migrateToLatest } from '../../../storage/migrate.ts';
 import { testDatabases } from '../../../test/support/databases.ts';

@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
 import fc from 'fast-check';
+import { fromDouble } from '../../../contracts/money.ts';
 import { loadWalletService } from '../../../contracts/wallet-grpc.ts';
 import { ERROR_CODE_KEY } from '../../../core/grpc-errors.ts';
-import { fromDouble } from '../../../core/money.ts';
 import { GRPC_USERS, REST_USERS } from '../fixtures.ts';
 import { anyText, CURRENCIES, hugeText, NASTY_IDS } from '../hostile.ts';
 import { ref, resolveRefs } from '../refs.ts';

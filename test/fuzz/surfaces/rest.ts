@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseDecimal } from '../../../core/money.ts';
+import { parseDecimal } from '../../../contracts/money.ts';
 import { TOKEN_KINDS, type TokenKind } from '../fixtures.ts';
 import { anyText, hugeText, idempotencyChoice, idempotencyKey, NASTY_IDS, type IdempotencyChoice } from '../hostile.ts';
 import { namesOthers, refs, resolveRefs, type Resolution } from '../refs.ts';

@@ -1,11 +1,11 @@
 /**
  * Money in the browser follows the server's rules exactly, because it is the
- * server's code: core/money.ts parses decimal text into integer minor units
+ * server's code: contracts/money.ts parses decimal text into integer minor units
  * (bigint) with the currency's ISO 4217 exponent. No amount ever passes through
  * a JavaScript number: text in, canonical decimal text out, and display through
  * Intl.NumberFormat, which formats a decimal string exactly.
  */
-import { formatMinor, isSupportedCurrency, MAX_AMOUNT_MINOR, minorUnits, parseDecimal } from '../../../core/money.ts';
+import { formatMinor, isSupportedCurrency, MAX_AMOUNT_MINOR, minorUnits, parseDecimal } from '../../../contracts/money.ts';
 
 export { isSupportedCurrency, minorUnits };
 
