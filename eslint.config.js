@@ -2,9 +2,14 @@
 // Typed linting needs TypeScript's JavaScript API, which TypeScript 7 does not ship: the
 // `typescript` package is therefore TypeScript 6 (@typescript/typescript6, the API only), while
 // `tsc` is TypeScript 7 (the @typescript/native alias), as TypeScript 7's release notes describe.
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'eslint/config';
 import { importX } from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
+
+const SERVICES = readdirSync(new URL('./services/', import.meta.url), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 
 export default defineConfig(
   {
@@ -99,7 +104,13 @@ export default defineConfig(
       // packages and itself, nothing else of the tree.
       'import-x/no-restricted-paths': [
         'error',
-        { zones: [{ target: './contracts', from: './', except: ['./contracts', './node_modules'] }] },
+        {
+          zones: [
+            { target: './contracts', from: './', except: ['./contracts', './node_modules'] },
+            // A service shares only contracts with the others: it never imports another service's code.
+            ...SERVICES.map((name) => ({ target: `./services/${name}`, from: './services', except: [`./${name}`] })),
+          ],
+        },
       ],
     },
   },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import { startGraphQLPlatform, type GraphQLPlatform } from './graphql-platform.ts';
+import { startGraphQLPlatform, type GraphQLPlatform } from '../support/graphql-platform.ts';
 
 const SEED_USER_QUERY = `
   query ($id: ID!) {
