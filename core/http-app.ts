@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { HEALTH_PATHS } from '../discovery/catalog.ts';
 import { addReadinessCheck, readinessRoute } from '../observability/health.ts';
 import { instrumentHttpServer } from '../observability/http.ts';
 import { registry } from '../observability/metrics.ts';
@@ -44,7 +45,7 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
   refuseNulText(app);
   instrumentHttpServer(app);
   const version = options.variant ? `${releaseVersion()}-${options.variant}` : releaseVersion();
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok', version, uptime_seconds: Math.round(process.uptime()) }));
+  app.get(HEALTH_PATHS.alive, { schema: { hide: true } }, async () => ({ status: 'ok', version, uptime_seconds: Math.round(process.uptime()) }));
   readinessRoute(app, options.ready);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return app;

@@ -1,3 +1,5 @@
+import { CATALOG, DISCOVERY_NAMESPACE } from './catalog.ts';
+
 /**
  * Services find each other by the seed's names (`user-service.paypal.local`, ...).
  * On one machine a static map turns a name into a loopback address; in
@@ -19,20 +21,16 @@ interface KnownService {
   env: string;
 }
 
-const KNOWN: KnownService[] = [
-  { name: 'user-service.paypal.local', dnsPort: 8000, localPort: 8001, protocol: 'http', env: 'USER_SERVICE_URL' },
-  // The seed validates payment methods with an "account service"; in PayMesh the user service owns them.
-  { name: 'account-service.paypal.local', dnsPort: 8000, localPort: 8001, protocol: 'http', env: 'ACCOUNT_SERVICE_URL' },
-  { name: 'payment-service.paypal.local', dnsPort: 8000, localPort: 8002, protocol: 'http', env: 'PAYMENT_SERVICE_URL' },
-  { name: 'payment-service-v2.paypal.local', dnsPort: 8000, localPort: 8012, protocol: 'http', env: 'PAYMENT_SERVICE_V2_URL' },
-  { name: 'transaction-service.paypal.local', dnsPort: 8000, localPort: 8003, protocol: 'http', env: 'TRANSACTION_SERVICE_URL' },
-  { name: 'notification-service.paypal.local', dnsPort: 8000, localPort: 8004, protocol: 'http', env: 'NOTIFICATION_SERVICE_URL' },
-  { name: 'audit-service.paypal.local', dnsPort: 8000, localPort: 8005, protocol: 'http', env: 'AUDIT_SERVICE_URL' },
-  { name: 'schema-registry.paypal.local', dnsPort: 8081, localPort: 8006, protocol: 'http', env: 'SCHEMA_REGISTRY_URL' },
-  { name: 'wallet-service.paypal.local', dnsPort: 50051, localPort: 50051, protocol: 'grpc', env: 'WALLET_SERVICE_ADDRESS' },
-  // The wallet's GraphQL subgraph: an HTTP listener of the wallet service, beside its gRPC port.
-  { name: 'wallet-graphql.paypal.local', dnsPort: 8007, localPort: 8007, protocol: 'http', env: 'WALLET_GRAPHQL_URL' },
-];
+/** Every name of discovery/catalog.ts that callers on one machine can be pointed at, with its ports. */
+const KNOWN: KnownService[] = CATALOG.flatMap((service) =>
+  service.listeners.flatMap((listener) =>
+    listener.names.flatMap(({ name, addressSetting }) =>
+      name && addressSetting && listener.awsPort !== undefined
+        ? [{ name: `${name}.${DISCOVERY_NAMESPACE}`, dnsPort: listener.awsPort, localPort: listener.localPort, protocol: listener.protocol, env: addressSetting }]
+        : [],
+    ),
+  ),
+);
 
 export class ServiceResolver {
   private readonly env: NodeJS.ProcessEnv;

@@ -1,15 +1,17 @@
 /**
- * What each PayMesh service is on AWS: its port, the names it is found by,
- * the queues it consumes and sends to, the events it puts on the bus,
- * which services it calls, and the fixed production settings it gets.
+ * What each PayMesh service is on AWS: its listeners and the names it is
+ * registered under (from discovery/catalog.ts, the one list of services, their
+ * ports and names), the queues it consumes and sends to, the events it puts on
+ * the bus, which services it calls, and the fixed production settings it gets.
  *
  * Pure data with no aws-cdk-lib import: the container's launcher and health
  * check read it too, and the image carries production dependencies only.
  * infra/test/catalog.test.ts checks every entry against the service's code
- * (queue names, EventBridge use, resolver names, settings it reads) and
- * against scripts/services.ts, so this cannot quietly drift from either.
+ * (queue names, EventBridge use, resolver names, settings it reads), so this
+ * cannot quietly drift from it.
  */
 import { SOURCES, TRANSACTION_EVENTS, USER_EVENTS } from '../contracts/events.ts';
+import { CATALOG, catalogService, DISCOVERY_NAMESPACE, type CatalogListener } from '../discovery/catalog.ts';
 
 /** One port a service listens on, and the names it is found by there. */
 export interface Listener {
@@ -105,20 +107,11 @@ export const GATEWAY_AWS_ROUTING_FILE = 'infra/container/gateway-routing.json';
 /** The payment saga's `Transaction …` events: the seed publishes them as the transaction service (contracts/events.ts). */
 const SAGA_EVENTS: EventGrant = { source: SOURCES.transaction, detailTypes: Object.values(TRANSACTION_EVENTS) };
 
-const http = (prefix: string, discoveryNames: string[], port = 8000): Listener => ({
-  name: 'http',
-  protocol: 'http',
-  port,
-  hostSetting: `${prefix}_HOST`,
-  portSetting: `${prefix}_PORT`,
-  discoveryNames,
-});
 
-export const SERVICES: ServiceSpec[] = [
+/** What each service is on AWS beyond its listeners and its code's folder, which discovery/catalog.ts gives. */
+const ON_AWS: Array<Omit<ServiceSpec, 'folder' | 'listeners'>> = [
   {
     name: 'schema-registry',
-    folder: 'services/schema-registry',
-    listeners: [http('SCHEMA_REGISTRY', ['schema-registry'], 8081)],
     metricsService: 'schema-registry',
     consumes: [],
     sends: [],
@@ -130,11 +123,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'wallet',
-    folder: 'services/wallet',
-    listeners: [
-      { name: 'grpc', protocol: 'grpc', port: 50051, hostSetting: 'WALLET_GRPC_HOST', portSetting: 'WALLET_GRPC_PORT', discoveryNames: ['wallet-service'] },
-      { name: 'graphql', protocol: 'http', port: 8007, hostSetting: 'WALLET_GRAPHQL_HOST', portSetting: 'WALLET_GRAPHQL_PORT', discoveryNames: ['wallet-graphql'] },
-    ],
     metricsService: 'wallet',
     consumes: ['wallet-events'],
     sends: [],
@@ -148,8 +136,6 @@ export const SERVICES: ServiceSpec[] = [
   {
     // The seed validates payment methods with an "account service"; in PayMesh the user service owns them.
     name: 'user',
-    folder: 'services/user',
-    listeners: [http('USER', ['user-service', 'account-service'])],
     metricsService: 'user',
     consumes: [],
     sends: [],
@@ -163,8 +149,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'payment',
-    folder: 'services/payment',
-    listeners: [http('PAYMENT', ['payment-service-v1'])],
     routingNode: 'payment-service-v1',
     metricsService: 'payment',
     metricsVersion: 'v1',
@@ -179,8 +163,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'payment-v2',
-    folder: 'services/payment',
-    listeners: [http('PAYMENT', ['payment-service-v2'])],
     routingNode: 'payment-service-v2',
     metricsService: 'payment',
     metricsVersion: 'v2',
@@ -194,8 +176,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'transaction',
-    folder: 'services/transaction',
-    listeners: [http('TRANSACTION', ['transaction-service'])],
     metricsService: 'transaction',
     consumes: ['transaction-events'],
     sends: [],
@@ -208,8 +188,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'notification',
-    folder: 'services/notification',
-    listeners: [http('NOTIFICATION', ['notification-service'])],
     metricsService: 'notification',
     consumes: ['notifications'],
     sends: [],
@@ -222,8 +200,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'audit',
-    folder: 'services/audit',
-    listeners: [http('AUDIT', ['audit-service'])],
     metricsService: 'audit',
     consumes: ['audit-logs'],
     sends: [],
@@ -236,8 +212,6 @@ export const SERVICES: ServiceSpec[] = [
   },
   {
     name: 'gateway',
-    folder: 'services/gateway',
-    listeners: [http('GATEWAY', [], 8080)],
     public: true,
     metricsService: 'gateway',
     consumes: [],
@@ -263,12 +237,23 @@ export const SERVICES: ServiceSpec[] = [
   },
 ];
 
-/** Services of scripts/services.ts that do not run on AWS, and why. */
-export const NOT_ON_AWS: Record<string, string> = {
-  broker: 'the embedded broker stands in for SQS and EventBridge on one machine; on AWS the real services replace it',
-};
+export const SERVICES: ServiceSpec[] = ON_AWS.map((spec) => {
+  const service = catalogService(spec.name);
+  return { ...spec, folder: service.entry.slice(0, service.entry.lastIndexOf('/')), listeners: service.listeners.flatMap(onAws) };
+});
 
-export const DISCOVERY_NAMESPACE = 'paypal.local';
+/** A listener as AWS has it: on its AWS port, registered in Cloud Map under the names no routing answers for it. */
+function onAws(listener: CatalogListener): Listener[] {
+  if (listener.awsPort === undefined) return [];
+  if (!listener.hostSetting) throw new Error(`listener ${listener.portSetting} has no bind address setting: on AWS it must listen beyond loopback`);
+  const discoveryNames = listener.names.flatMap((n) => (n.name && (n.onAws ?? 'registered') === 'registered' ? [n.name] : []));
+  return [{ name: listener.name, protocol: listener.protocol, port: listener.awsPort, hostSetting: listener.hostSetting, portSetting: listener.portSetting, discoveryNames }];
+}
+
+/** Services of scripts/services.ts that do not run on AWS, and why. */
+export const NOT_ON_AWS: Record<string, string> = Object.fromEntries(CATALOG.flatMap((s) => (s.notOnAws ? [[s.name, s.notOnAws]] : [])));
+
+export { DISCOVERY_NAMESPACE };
 
 /** The listener that answers a name such as user-service.paypal.local, and its service. */
 export function listenerFor(fqdn: string, services: ServiceSpec[] = SERVICES): { service: ServiceSpec; listener: Listener } | undefined {

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HEALTH_PATHS } from '../discovery/catalog.ts';
 
 /**
  * Readiness of one process, assembled from what it runs: the service's
@@ -59,7 +60,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<
 /** GET /readyz: 200 `{status: 'ready', checks}` or 503 `{status: 'not_ready', checks}`. */
 export function readinessRoute(app: FastifyInstance, database?: () => Promise<void>, routeConfig: Record<string, unknown> = {}): void {
   const local: ReadinessCheck[] = database ? [{ name: 'database', required: true, check: database }] : [];
-  app.get('/readyz', { schema: { hide: true }, config: { trace: false, ...routeConfig } }, async (_request, reply) => {
+  app.get(HEALTH_PATHS.ready, { schema: { hide: true }, config: { trace: false, ...routeConfig } }, async (_request, reply) => {
     const result = await readiness(local);
     return reply.code(result.ready ? 200 : 503).send({ status: result.ready ? 'ready' : 'not_ready', checks: result.checks });
   });

@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { HEALTH_PATHS } from '../discovery/catalog.ts';
 import { histogram } from './metrics.ts';
 import { contextFromCarrier, traceCarrier } from './propagation.ts';
 import { recordFailure, tracer, withSpan } from './tracing.ts';
@@ -24,7 +25,7 @@ const STARTED = Symbol('paymesh.started');
 type Instrumented = FastifyRequest & { [SPAN]?: Span; [STARTED]?: bigint };
 
 /** Routes that are not traffic: probes and scrapes (and routes configured `trace: false`: the web app's files). They are neither traced nor measured. */
-const UNMEASURED = new Set(['/healthz', '/readyz', '/metrics']);
+const UNMEASURED = new Set<string>([HEALTH_PATHS.alive, HEALTH_PATHS.ready, '/metrics']);
 
 function routeOf(request: FastifyRequest): string {
   return request.routeOptions.url ?? 'unmatched';

@@ -3,6 +3,7 @@ import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace';
 import { PayMeshError } from '../contracts/errors.ts';
 import { ConfigReader } from '../core/config.ts';
+import { catalogListener } from '../discovery/catalog.ts';
 import { storedFromReadable, type StoredSpan, type TraceFilter } from './trace-store.ts';
 import type { TraceSummary, TraceView } from './trace-view.ts';
 
@@ -57,7 +58,7 @@ export type CollectorMessage =
 export function collectorSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): CollectorSettings | undefined {
   const read = new ConfigReader(env);
   const maxTraces = read.int('GATEWAY_TRACE_STORE_TRACES', 1000, 0, 100_000);
-  const port = read.port('GATEWAY_TRACES_PORT', 4318);
+  const port = read.port('GATEWAY_TRACES_PORT', catalogListener('gateway', 'traces').localPort);
   read.done('gateway');
   if (maxTraces === 0 || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT || env.OTEL_EXPORTER_OTLP_ENDPOINT) return undefined;
   return { port, maxTraces };

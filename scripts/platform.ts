@@ -10,34 +10,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { addressesOf, catalogListener, catalogService } from '../discovery/catalog.ts';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
 import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
-
-/**
- * Where each service takes its port from, and the discovery variables that point others at it.
- * `extraPorts`: further listeners of the same process (port variable → discovery variables).
- */
-const WIRING: Record<string, { portEnv: string; url: (port: number) => Record<string, string>; extraPorts?: Record<string, (port: number) => Record<string, string>> }> = {
-  broker: { portEnv: 'BROKER_PORT', url: (p) => ({ PAYMESH_BROKER_URL: `http://127.0.0.1:${p}` }) },
-  'schema-registry': { portEnv: 'SCHEMA_REGISTRY_PORT', url: (p) => ({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${p}` }) },
-  wallet: {
-    portEnv: 'WALLET_GRPC_PORT',
-    url: (p) => ({ WALLET_SERVICE_ADDRESS: `127.0.0.1:${p}` }),
-    extraPorts: { WALLET_GRAPHQL_PORT: (p) => ({ WALLET_GRAPHQL_URL: `http://127.0.0.1:${p}` }) },
-  },
-  user: { portEnv: 'USER_PORT', url: (p) => ({ USER_SERVICE_URL: `http://127.0.0.1:${p}`, ACCOUNT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
-  payment: { portEnv: 'PAYMENT_PORT', url: (p) => ({ PAYMENT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
-  'payment-v2': { portEnv: 'PAYMENT_PORT', url: (p) => ({ PAYMENT_SERVICE_V2_URL: `http://127.0.0.1:${p}` }) },
-  transaction: { portEnv: 'TRANSACTION_PORT', url: (p) => ({ TRANSACTION_SERVICE_URL: `http://127.0.0.1:${p}` }) },
-  notification: { portEnv: 'NOTIFICATION_PORT', url: (p) => ({ NOTIFICATION_SERVICE_URL: `http://127.0.0.1:${p}` }) },
-  audit: { portEnv: 'AUDIT_PORT', url: (p) => ({ AUDIT_SERVICE_URL: `http://127.0.0.1:${p}` }) },
-  gateway: {
-    portEnv: 'GATEWAY_PORT',
-    url: (p) => ({ GATEWAY_URL: `http://127.0.0.1:${p}` }),
-    // The gateway's trace collector (a worker thread) receives every service's spans here.
-    extraPorts: { GATEWAY_TRACES_PORT: (p) => ({ PAYMESH_TRACES_URL: `http://127.0.0.1:${p}/v1/traces` }) },
-  },
-};
 
 export interface PlatformOptions {
   /** Services to run (default: all). The broker always runs first. */
@@ -107,15 +82,15 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   const dataDir = mkdtempSync(path.join(tmpdir(), 'paymesh-platform-'));
   const ports = new Map<string, number>();
   const env: Record<string, string> = { DATA_DIR: dataDir, LOG_LEVEL: 'info', GATEWAY_JWT_SECRET: 'platform-test-secret-of-at-least-32-bytes', ...options.env };
+  // Each listener of each service on a free port, and its callers pointed at it (discovery/catalog.ts).
   for (const definition of definitions) {
-    const wiring = WIRING[definition.name];
-    if (!wiring) throw new Error(`scripts/platform.ts does not know how to wire service ${definition.name}`);
+    const [main, ...others] = catalogService(definition.name).listeners;
     const port = await freePort();
     ports.set(definition.name, port);
-    Object.assign(env, wiring.url(port));
-    for (const [portEnv, url] of Object.entries(wiring.extraPorts ?? {})) {
+    Object.assign(env, addressesOf(main!, port));
+    for (const listener of others) {
       const extra = await freePort();
-      Object.assign(env, { [portEnv]: String(extra) }, url(extra));
+      Object.assign(env, { [listener.portSetting]: String(extra) }, addressesOf(listener, extra));
     }
   }
   if (options.brokerAsAws) {
@@ -127,7 +102,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
 
   const logs = new Map<string, string[]>();
   const launch = async (definition: ServiceDefinition) => {
-    const serviceEnv = { ...env, ...definition.env, ...options.serviceEnv?.[definition.name], [WIRING[definition.name]!.portEnv]: String(ports.get(definition.name)) };
+    const serviceEnv = { ...env, ...definition.env, ...options.serviceEnv?.[definition.name], [catalogListener(definition.name).portSetting]: String(ports.get(definition.name)) };
     const child = await spawnService(definition.entry, serviceEnv, (line) => (typeof line.address === 'string' ? line.address : undefined), 60_000);
     processes.set(definition.name, child);
     // What it logs from now on, for tests that read logs (bounded: services may run long).
@@ -167,7 +142,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     env,
     url(service) {
       const port = ports.get(known(service).name);
-      return service === 'wallet' ? `127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
+      return catalogListener(service).protocol === 'grpc' ? `127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
     },
     running,
     logs: (service) => [...(logs.get(known(service).name) ?? [])],

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { addressesOf, CATALOG } from '../discovery/catalog.ts';
 
 export interface ServiceDefinition {
   name: string;
@@ -16,35 +17,27 @@ export interface ServiceDefinition {
 
 const root = path.resolve(import.meta.dirname, '..');
 
-/** Every PayMesh service `npm start` runs, in start order. Services not built yet are skipped. */
-const ALL: ServiceDefinition[] = [
-  { name: 'broker', entry: 'services/broker/main.ts', describe: (a) => `SQS + EventBridge  http://${a}` },
-  { name: 'schema-registry', entry: 'services/schema-registry/main.ts', describe: (a) => `Confluent-style schema registry  ${a}` },
-  { name: 'wallet', entry: 'services/wallet/main.ts', describe: (a) => `gRPC WalletService  ${a}` },
-  { name: 'user', entry: 'services/user/main.ts', describe: (a) => `REST (internal)  ${a}` },
-  { name: 'payment', entry: 'services/payment/main.ts', describe: (a) => `REST (internal)  ${a}` },
-  { name: 'payment-v2', entry: 'services/payment/main.ts', env: { PAYMENT_SERVICE_VERSION: 'v2' }, ownPort: { env: 'PAYMENT_PORT', from: 'PAYMENT_V2_PORT', fallback: 8012 }, describe: (a) => `REST (canary)  ${a}` },
-  { name: 'transaction', entry: 'services/transaction/main.ts', describe: (a) => `REST (internal)  ${a}` },
-  { name: 'notification', entry: 'services/notification/main.ts', describe: (a) => `REST (internal)  ${a}` },
-  { name: 'audit', entry: 'services/audit/main.ts', describe: (a) => `REST (internal, /audit/verify)  ${a}` },
-  { name: 'gateway', entry: 'services/gateway/main.ts', describe: (a) => `public API  ${a}/v1  (OpenAPI ${a}/openapi.json)` },
-];
+/** Every PayMesh service `npm start` runs, in start order (discovery/catalog.ts). Services not built yet are skipped. */
+const ALL: ServiceDefinition[] = CATALOG.map((service) => {
+  const main = service.listeners[0]!;
+  return {
+    name: service.name,
+    entry: service.entry,
+    env: service.env,
+    ownPort: service.ownPortSetting ? { env: main.portSetting, from: service.ownPortSetting, fallback: main.localPort } : undefined,
+    describe: (address) => service.describe.replaceAll('{address}', address),
+  };
+});
 
-/** Port variables (as `npm start` reads them) and the discovery variables that point callers at that port. */
-const DISCOVERY_BY_PORT: Record<string, (port: string) => Record<string, string>> = {
-  BROKER_PORT: (p) => ({ PAYMESH_BROKER_URL: `http://127.0.0.1:${p}` }),
-  SCHEMA_REGISTRY_PORT: (p) => ({ SCHEMA_REGISTRY_URL: `http://127.0.0.1:${p}` }),
-  WALLET_GRPC_PORT: (p) => ({ WALLET_SERVICE_ADDRESS: `127.0.0.1:${p}` }),
-  WALLET_GRAPHQL_PORT: (p) => ({ WALLET_GRAPHQL_URL: `http://127.0.0.1:${p}` }),
-  USER_PORT: (p) => ({ USER_SERVICE_URL: `http://127.0.0.1:${p}`, ACCOUNT_SERVICE_URL: `http://127.0.0.1:${p}` }),
-  PAYMENT_PORT: (p) => ({ PAYMENT_SERVICE_URL: `http://127.0.0.1:${p}` }),
-  PAYMENT_V2_PORT: (p) => ({ PAYMENT_SERVICE_V2_URL: `http://127.0.0.1:${p}` }),
-  TRANSACTION_PORT: (p) => ({ TRANSACTION_SERVICE_URL: `http://127.0.0.1:${p}` }),
-  NOTIFICATION_PORT: (p) => ({ NOTIFICATION_SERVICE_URL: `http://127.0.0.1:${p}` }),
-  AUDIT_PORT: (p) => ({ AUDIT_SERVICE_URL: `http://127.0.0.1:${p}` }),
-  GATEWAY_PORT: (p) => ({ GATEWAY_URL: `http://127.0.0.1:${p}` }),
-  GATEWAY_TRACES_PORT: (p) => ({ PAYMESH_TRACES_URL: `http://127.0.0.1:${p}/v1/traces` }),
-};
+/**
+ * Port settings (as `npm start` reads them: a second instance's own) and the address settings that point
+ * callers at that port.
+ */
+const DISCOVERY_BY_PORT: Record<string, (port: string) => Record<string, string>> = Object.fromEntries(
+  CATALOG.flatMap((service) =>
+    service.listeners.map((listener, i) => [i === 0 && service.ownPortSetting ? service.ownPortSetting : listener.portSetting, (port: string) => addressesOf(listener, port)]),
+  ),
+);
 
 /**
  * On one machine, moving a service to another port (USER_PORT=9001) should

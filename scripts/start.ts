@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { backoffMs } from '../core/backoff.ts';
+import { HEALTH_PATHS } from '../discovery/catalog.ts';
 import { availableServices, discoveryFromPorts, useCompileCache, type ServiceDefinition } from './services.ts';
 
 useCompileCache();
@@ -76,7 +77,7 @@ async function printTable() {
 
 /** /readyz of a service that logged `address` (the wallet's HTTP listener is its `graphql` address; the broker logs host:port). */
 function readyzUrl(address: string, graphql: unknown): string {
-  return `${typeof graphql === 'string' ? graphql : address.startsWith('http') ? address : `http://${address}`}/readyz`;
+  return `${typeof graphql === 'string' ? graphql : address.startsWith('http') ? address : `http://${address}`}${HEALTH_PATHS.ready}`;
 }
 
 /** How long a service started on its own may stay unready before the table lists it anyway, with the reason. */

@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
+import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 import { serviceSpec } from '../catalog.ts';
 
 const TIMEOUT_MS = 4000;
@@ -18,7 +19,7 @@ function target(): { host: string; port: number; protocol: 'http' | 'grpc' } {
 }
 
 async function httpHealthy(host: string, port: number): Promise<boolean> {
-  const response = await fetch(`http://${host}:${port}/healthz`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const response = await fetch(`http://${host}:${port}${HEALTH_PATHS.alive}`, { signal: AbortSignal.timeout(TIMEOUT_MS) });
   return response.status === 200;
 }
 

@@ -7,6 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as vpclattice from 'aws-cdk-lib/aws-vpclattice';
 import { Construct } from 'constructs';
 import type { WeightedRoute } from '../../contracts/routing.ts';
+import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 import type { PayMeshService } from './paymesh-service.ts';
 
 export interface CanaryRoutingProps {
@@ -105,7 +106,7 @@ export class CanaryRouting extends Construct {
             enabled: true,
             protocol: 'HTTP',
             port,
-            path: '/healthz',
+            path: HEALTH_PATHS.alive,
             healthCheckIntervalSeconds: 10,
             healthyThresholdCount: 2,
             unhealthyThresholdCount: 2,

@@ -12,6 +12,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import type { Construct } from 'constructs';
 import { loadWeightedRoute, PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { loadTopology, TOPOLOGY_PATH } from '../../contracts/topology.ts';
+import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 import { DISCOVERY_NAMESPACE, listenerFor, SERVICES, type ServiceSpec } from '../catalog.ts';
 import { Alarms } from './alarms.ts';
 import { CanaryRouting } from './canary-routing.ts';
@@ -273,7 +274,7 @@ export class PayMeshStack extends Stack {
       port: main.port,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [service.service.loadBalancerTarget({ containerName: service.spec.name, containerPort: main.port })],
-      healthCheck: { path: '/healthz', interval: Duration.seconds(15), healthyHttpCodes: '200' },
+      healthCheck: { path: HEALTH_PATHS.alive, interval: Duration.seconds(15), healthyHttpCodes: '200' },
       deregistrationDelay: Duration.seconds(30),
     });
     new PublicEdge(this, 'PublicEdge', { loadBalancer, environment });

@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { catalogListener } from '../../discovery/catalog.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
 
 export interface BrokerConfig {
@@ -24,7 +25,7 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export function brokerConfigFromEnv(env: NodeJS.ProcessEnv = process.env): BrokerConfig {
   const reader = new ConfigReader(env);
   const host = reader.string('BROKER_HOST', '127.0.0.1');
-  const port = reader.port('BROKER_PORT', 9324);
+  const port = reader.port('BROKER_PORT', catalogListener('broker').localPort);
   const accountId = reader.string('BROKER_ACCOUNT_ID', '000000000000');
   const region = reader.string('BROKER_REGION', reader.string('AWS_REGION', 'us-east-1'));
   const applyTopology = reader.string('BROKER_APPLY_TOPOLOGY', 'true').toLowerCase();

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { answerClientError, refuseTunnels } from '../../core/http-client-errors.ts';
+import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 import { counter, registry } from '../../observability/metrics.ts';
 import { AwsError } from './aws-error.ts';
 import type { ActionHandler } from './ports.ts';
@@ -69,11 +70,11 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     const requestId = randomUUID();
     const target = header(req, 'x-amz-target');
     const url = new URL(req.url ?? '/', 'http://broker');
-    if (!target && req.method === 'GET' && url.pathname === '/healthz') {
+    if (!target && req.method === 'GET' && url.pathname === HEALTH_PATHS.alive) {
       return send(res, 200, 'text/plain', 'ok', requestId);
     }
     // Ready when the store answers a read; /metrics for the gateway's /metrics/all.
-    if (!target && req.method === 'GET' && url.pathname === '/readyz') {
+    if (!target && req.method === 'GET' && url.pathname === HEALTH_PATHS.ready) {
       try {
         await sqs.handle('ListQueues', { MaxResults: 1 }, requestContext(req, fallbackBase));
         return send(res, 200, 'application/json', JSON.stringify({ status: 'ready' }), requestId);

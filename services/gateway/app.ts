@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { answerClientError, refuseTunnels } from '../../core/http-client-errors.ts';
 import { answerFrameworkError, notFoundBeforeBody } from '../../core/http-problem.ts';
 import { refuseNulText } from '../../core/nul-text.ts';
+import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 import { instrumentHttpServer } from '../../observability/http.ts';
 import { registry } from '../../observability/metrics.ts';
 import { authenticateBeforeInput } from './auth.ts';
@@ -78,7 +79,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
   if (deps.graphql) await registerGraphQL(app, { tokens: deps.tokens, log: deps.log, config: deps.graphql });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));
+  app.get(HEALTH_PATHS.alive, { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));
   readinessRoute(app, deps.readiness);
   app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),

@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { catalogListener } from '../../discovery/catalog.ts';
 import { messagingConfigFromEnv } from '../../messaging/aws.ts';
 import { policySettingsFromEnv, type PolicySettings } from '../../resilience/settings.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
@@ -60,7 +61,7 @@ export function gatewayConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Gate
   const production = isProduction(env);
   const config: GatewayConfig = {
     host: read.string('GATEWAY_HOST', '127.0.0.1'),
-    port: read.port('GATEWAY_PORT', 8080),
+    port: read.port('GATEWAY_PORT', catalogListener('gateway').localPort),
     database: databaseConfigFromEnv('gateway', env),
     production,
     jwtSecret: secret,

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 
 /** One thing the gateway needs to serve traffic; `check` rejects when it is not reachable. */
 export interface ReadinessCheck {
@@ -16,7 +17,7 @@ export function httpHealthCheck(name: string, baseUrl: string): ReadinessCheck {
   return {
     name,
     async check(signal) {
-      const response = await fetch(`${baseUrl}/healthz`, { signal });
+      const response = await fetch(`${baseUrl}${HEALTH_PATHS.alive}`, { signal });
       await response.body?.cancel();
       if (!response.ok) throw new Error(`/healthz answered ${response.status}`);
     },
@@ -41,7 +42,7 @@ export async function checkReadiness(checks: ReadinessCheck[], timeoutMs: number
 
 /** GET /readyz: 200 when the gateway's database and every service it calls answer, else 503 naming what does not. */
 export function readinessRoute(app: FastifyInstance, readiness: (() => Promise<ReadinessReport>) | undefined): void {
-  app.get('/readyz', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
+  app.get(HEALTH_PATHS.ready, { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     const report = readiness ? await readiness() : { ready: true, checks: {} };
     if (report.ready) return { status: 'ready', checks: report.checks };
     const failing = Object.entries(report.checks).filter(([, result]) => result !== 'ok').map(([name, result]) => `${name} ${result}`);

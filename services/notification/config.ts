@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { catalogListener } from '../../discovery/catalog.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
 
 export interface NotificationConfig {
@@ -12,7 +13,7 @@ export function notificationConfigFromEnv(env: NodeJS.ProcessEnv = process.env):
   const read = new ConfigReader(env);
   const config = {
     host: read.string('NOTIFICATION_HOST', '127.0.0.1'),
-    port: read.port('NOTIFICATION_PORT', 8004),
+    port: read.port('NOTIFICATION_PORT', catalogListener('notification').localPort),
     database: databaseConfigFromEnv('notification', env),
     consumers: read.onOff('NOTIFICATION_CONSUMERS', true),
   };

@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { catalogListener } from '../../discovery/catalog.ts';
 import { policySettingsFromEnv, type PolicySettings } from '../../resilience/settings.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
 
@@ -32,7 +33,7 @@ export function paymentConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Paym
   if (read.optional('PAYMENT_VERSION') !== undefined) read.problem('PAYMENT_VERSION was renamed PAYMENT_SERVICE_VERSION');
   const config: PaymentConfig = {
     host: read.string('PAYMENT_HOST', '127.0.0.1'),
-    port: read.port('PAYMENT_PORT', version === 'v2' ? 8012 : 8002),
+    port: read.port('PAYMENT_PORT', catalogListener(version === 'v2' ? 'payment-v2' : 'payment').localPort),
     version,
     // Both versions are one service with one database.
     database: databaseConfigFromEnv('payment', env),

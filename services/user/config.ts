@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { catalogListener } from '../../discovery/catalog.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
 import { DEFAULT_SCRYPT, type ScryptParams } from './passwords.ts';
 
@@ -21,7 +22,7 @@ export function userConfigFromEnv(env: NodeJS.ProcessEnv = process.env): UserCon
   const read = new ConfigReader(env);
   const config: UserConfig = {
     host: read.string('USER_HOST', '127.0.0.1'),
-    port: read.port('USER_PORT', 8001),
+    port: read.port('USER_PORT', catalogListener('user').localPort),
     database: databaseConfigFromEnv('user', env),
     scrypt: {
       // Below 2^14 (Node's own default) is too cheap for passwords; above 2^20 needs a gigabyte per login.

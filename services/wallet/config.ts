@@ -1,4 +1,5 @@
 import { ConfigReader } from '../../core/config.ts';
+import { catalogListener } from '../../discovery/catalog.ts';
 import { databaseConfigFromEnv, type DatabaseConfig } from '../../storage/database.ts';
 
 export interface WalletConfig {
@@ -15,7 +16,7 @@ export interface WalletConfig {
 
 export function walletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): WalletConfig {
   const read = new ConfigReader(env);
-  const grpcPort = read.port('WALLET_GRPC_PORT', 50051);
+  const grpcPort = read.port('WALLET_GRPC_PORT', catalogListener('wallet', 'grpc').localPort);
   const config: WalletConfig = {
     host: read.string('WALLET_GRPC_HOST', '127.0.0.1'),
     port: grpcPort,
@@ -25,7 +26,7 @@ export function walletConfigFromEnv(env: NodeJS.ProcessEnv = process.env): Walle
     graphql: {
       host: read.string('WALLET_GRAPHQL_HOST', '127.0.0.1'),
       // An instance on an ephemeral gRPC port (a test's) takes an ephemeral GraphQL port too, not the shared 8007.
-      port: read.port('WALLET_GRAPHQL_PORT', grpcPort === 0 ? 0 : 8007),
+      port: read.port('WALLET_GRAPHQL_PORT', grpcPort === 0 ? 0 : catalogListener('wallet', 'graphql').localPort),
     },
     consumers: read.onOff('WALLET_CONSUMERS', true),
   };

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { CanaryTarget, PlatformStatus, ReadinessCheckView, ServiceStatus } from '../../../contracts/admin-api.ts';
 import { releaseVersion } from '../../../core/http-app.ts';
+import { HEALTH_PATHS } from '../../../discovery/catalog.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { AdminDeps } from './admin-deps.ts';
 
@@ -32,7 +33,7 @@ function checksOf(raw: unknown): Record<string, ReadinessCheckView> {
 
 /** One service's /healthz (release, uptime) and /readyz (its checks), asked at once. */
 async function probe(name: string, url: string): Promise<ServiceStatus> {
-  const [health, ready] = await Promise.allSettled([getJson(`${url}/healthz`), getJson(`${url}/readyz`)]);
+  const [health, ready] = await Promise.allSettled([getJson(`${url}${HEALTH_PATHS.alive}`), getJson(`${url}${HEALTH_PATHS.ready}`)]);
   if (ready.status === 'rejected') {
     const err = ready.reason as Error;
     return { name, address: url, state: 'unreachable', version: null, uptime_seconds: null, checks: {}, detail: err.name === 'TimeoutError' ? `no answer within ${PROBE_TIMEOUT_MS} ms` : err.message };
