@@ -16,6 +16,7 @@ import { HEALTH_PATHS } from '../../discovery/catalog.ts';
 import { DISCOVERY_NAMESPACE, listenerFor, SERVICES, type ServiceSpec } from '../catalog.ts';
 import { Alarms } from './alarms.ts';
 import { CanaryRouting } from './canary-routing.ts';
+import { DataKey } from './data-key.ts';
 import { DatabaseProvisioning } from './database-provisioning.ts';
 import { Database } from './database.ts';
 import type { EnvironmentSettings } from './environments.ts';
@@ -49,6 +50,7 @@ export class PayMeshStack extends Stack {
   readonly alarms: Alarms;
   readonly operatorAccess: OperatorAccess;
   readonly database: Database;
+  readonly dataKey: DataKey;
   readonly databaseProvisioning: DatabaseProvisioning;
   readonly endpoints: PrivateEndpoints;
 
@@ -57,6 +59,8 @@ export class PayMeshStack extends Stack {
     const { environment } = props;
     const specs = props.services ?? SERVICES;
     const keep = environment.keepData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Every log group and secret of the stack is encrypted with its own key, kept as long as they are.
+    this.dataKey = new DataKey(this, 'DataKey', { removalPolicy: keep });
     Tags.of(this).add('application', 'paymesh');
     Tags.of(this).add('environment', environment.name);
 

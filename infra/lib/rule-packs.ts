@@ -56,17 +56,7 @@ export function acknowledgeRulePackFindings(stack: PayMeshStack, environment: En
     inCompliancePacks('IAMNoInlinePolicy'),
     "Each role's inline policy is its own least-privilege grant, made and deleted with the role; a customer managed policy would hold the same statements where another role could attach them.",
   );
-  // Every log group in the stack, every secret.
-  acknowledge(
-    stack,
-    inCompliancePacks('CloudWatchLogGroupEncrypted'),
-    'Open (docs/operations.md, "Rule packs"): log groups are encrypted at rest with CloudWatch Logs\' own keys, not yet a customer managed KMS key.',
-  );
-  acknowledge(
-    stack,
-    inCompliancePacks('SecretsManagerUsingKMSKey'),
-    'Open (docs/operations.md, "Rule packs"): secrets are encrypted with the AWS managed key aws/secretsmanager, not yet a customer managed KMS key.',
-  );
+  // Every secret.
   const secrets = children(stack, secretsmanager.Secret);
   if (secrets.length === 0) throw new Error('no secrets found: update rule-packs.ts');
   for (const secret of secrets) {
