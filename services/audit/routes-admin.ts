@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import type { AuditSchema } from './schema.ts';
 
 /**
@@ -8,7 +9,9 @@ import type { AuditSchema } from './schema.ts';
  * narrowed by who acted or what happened, each record with its hashes so a
  * reader sees the chain it belongs to. Internal, like the rest of this API.
  */
-export function auditAdminRoutes(app: FastifyInstance, db: Kysely<AuditSchema>): void {
+export function auditAdminRoutes(plain: FastifyInstance, db: Kysely<AuditSchema>): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get(
     '/admin/records',
     {
@@ -27,7 +30,7 @@ export function auditAdminRoutes(app: FastifyInstance, db: Kysely<AuditSchema>):
       },
     },
     async (request) => {
-      const { limit, before, actor, detail_type: detailType, source } = request.query as { limit: number; before?: string; actor?: string; detail_type?: string; source?: string };
+      const { limit, before, actor, detail_type: detailType, source } = request.query;
       const rows = await db
         .selectFrom('audit_records')
         .selectAll()

@@ -37,11 +37,13 @@ export const errorResponses = {
   503: problemResponse('a service behind the gateway is unavailable (its circuit breaker may be open)'),
 } as const;
 
-export const uuidParam = (name: string) =>
+const uuid = { type: 'string', format: 'uuid', description: 'a UUID' } as const;
+export const uuidParam = <N extends string>(name: N) =>
   ({
     type: 'object',
     required: [name],
-    properties: { [name]: { type: 'string', format: 'uuid', description: 'a UUID' } },
+    // Typed by its name, so the route's handler gets `request.params[name]` as a string.
+    properties: { [name]: uuid } as Record<N, typeof uuid>,
   }) as const;
 
 export const idempotencyHeader = {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import { presentNotification, type LiveFeed } from './live-feed.ts';
 import type { NotificationSchema } from './schema.ts';
 import { listNotifications, markRead } from './store.ts';
@@ -12,7 +13,9 @@ const userParams = { type: 'object', required: ['id'], properties: { id: { type:
  * never a client's): what a user missed, marking it read, and the stream of
  * new notifications the gateway pushes to WebSockets.
  */
-export function notificationRoutes(app: FastifyInstance, deps: { db: Kysely<NotificationSchema>; feed: LiveFeed }): void {
+export function notificationRoutes(plain: FastifyInstance, deps: { db: Kysely<NotificationSchema>; feed: LiveFeed }): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get(
     '/users/:id/notifications',
     {
@@ -25,8 +28,8 @@ export function notificationRoutes(app: FastifyInstance, deps: { db: Kysely<Noti
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const { unread_only: unreadOnly, limit } = request.query as { unread_only: boolean; limit: number };
+      const { id } = request.params;
+      const { unread_only: unreadOnly, limit } = request.query;
       const { rows, unread } = await listNotifications(deps.db, id, { unreadOnly, limit });
       return { notifications: rows.map(presentNotification), unread_count: unread };
     },
@@ -41,7 +44,7 @@ export function notificationRoutes(app: FastifyInstance, deps: { db: Kysely<Noti
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const { ids } = (request.body ?? {}) as { ids?: string[] };
       return { marked: await markRead(deps.db, id, ids) };
     },

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { sql, type Kysely } from 'kysely';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import type { PaymentSchema } from './schema.ts';
 
 export interface ActivitySample {
@@ -19,7 +20,9 @@ export interface ActivitySample {
  * platform's whatever answers, and survive restarts. Grouped by second in the
  * database (at most one row per second of the window), then into intervals.
  */
-export function paymentActivityRoutes(app: FastifyInstance, deps: { db: Kysely<PaymentSchema>; now?: () => Date }): void {
+export function paymentActivityRoutes(plain: FastifyInstance, deps: { db: Kysely<PaymentSchema>; now?: () => Date }): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get(
     '/admin/activity',
     {
@@ -35,7 +38,7 @@ export function paymentActivityRoutes(app: FastifyInstance, deps: { db: Kysely<P
       },
     },
     async (request) => {
-      const { minutes, interval_seconds: interval } = request.query as { minutes: number; interval_seconds: number };
+      const { minutes, interval_seconds: interval } = request.query;
       const intervalMs = interval * 1000;
       // Whole intervals only: the one under way would show a dip that is not there.
       const end = Math.floor((deps.now ?? (() => new Date()))().getTime() / intervalMs) * intervalMs;

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { notFound } from '../../contracts/errors.ts';
 import { formatMinor } from '../../contracts/money.ts';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import { deleteDeadLetter, redriveDeadLetter } from '../../messaging/dead-letters.ts';
 import type { ParkedMessage, ParkedMessages } from '../../messaging/parked-messages.ts';
 import type { QueueDirectory } from '../../messaging/queue-directory.ts';
@@ -39,7 +40,9 @@ const messageParams = {
  * audits the action): its sagas (list, history, drive to an end) and the
  * messages its DLQ handlers parked (list, redrive, delete).
  */
-export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps): void {
+export function paymentAdminRoutes(plain: FastifyInstance, deps: PaymentAdminDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   const stuckAfter = Math.min(STUCK_AFTER_SECONDS, deps.stepTimeoutSeconds);
   const present = (p: PaymentRow, now = Date.now()) => {
     const idle = Math.max(0, Math.round((now - Date.parse(p.updated_at)) / 1000));
@@ -78,7 +81,7 @@ export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps)
       },
     },
     async (request) => {
-      const { state, stuck, limit, before } = request.query as { state?: PaymentStatus | 'active'; stuck?: boolean; limit: number; before?: string };
+      const { state, stuck, limit, before } = request.query;
       const now = Date.now();
       const stuckCutoff = new Date(now - stuckAfter * 1000).toISOString();
       const active = STATES.filter((s) => !TERMINAL.has(s));
@@ -111,7 +114,7 @@ export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps)
   );
 
   app.get('/admin/sagas/:id', { schema: { params: idParams } }, async (request) => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const payment = await deps.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
     if (!payment) throw notFound('SAGA_NOT_FOUND', `no payment saga ${id}`);
     return { ...present(payment), history: await history(id) };
@@ -131,8 +134,8 @@ export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps)
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const { reason, operator_id: operatorId } = request.body as { reason: string; operator_id: string };
+      const { id } = request.params;
+      const { reason, operator_id: operatorId } = request.body;
       const payment = await deps.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
       if (!payment) throw notFound('SAGA_NOT_FOUND', `no payment saga ${id}`);
       const before = payment.status;
@@ -148,7 +151,7 @@ export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps)
     '/admin/parked-messages',
     { schema: { querystring: { type: 'object', additionalProperties: false, properties: { queue: { type: 'string', maxLength: 80 }, limit: { type: 'integer', minimum: 1, maximum: 500, default: 200 } } } } },
     async (request) => {
-      const { queue, limit } = request.query as { queue?: string; limit: number };
+      const { queue, limit } = request.query;
       return { messages: (await deps.parked.list(queue, limit)).map(presentParked), summary: await deps.parked.summary() };
     },
   );
@@ -160,7 +163,7 @@ export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps)
   };
 
   app.post('/admin/parked-messages/:queue/:messageId/redrive', { schema: { params: messageParams } }, async (request) => {
-    const { queue, messageId } = request.params as { queue: string; messageId: string };
+    const { queue, messageId } = request.params;
     const parked = await parkedOrNotFound(queue, messageId);
     await redriveDeadLetter(
       deps.sqs,
@@ -172,7 +175,7 @@ export function paymentAdminRoutes(app: FastifyInstance, deps: PaymentAdminDeps)
   });
 
   app.delete('/admin/parked-messages/:queue/:messageId', { schema: { params: messageParams } }, async (request) => {
-    const { queue, messageId } = request.params as { queue: string; messageId: string };
+    const { queue, messageId } = request.params;
     const parked = await parkedOrNotFound(queue, messageId);
     await deleteDeadLetter(deps.sqs, await deps.directory.url(queue), parked.receipt_handle);
     await deps.parked.forget(queue, messageId);

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { notFound } from '../../contracts/errors.ts';
 import { formatMinor, parseDecimal } from '../../contracts/money.ts';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import { createPayment, type CreatePaymentDeps } from './create-payment.ts';
 import type { PaymentRow, PaymentSchema } from './schema.ts';
 
@@ -48,7 +49,9 @@ const paymentSchema = {
 } as const;
 
 /** The payment service's internal API, called by the gateway. */
-export function paymentRoutes(app: FastifyInstance, deps: CreatePaymentDeps & { db: Kysely<PaymentSchema> }): void {
+export function paymentRoutes(plain: FastifyInstance, deps: CreatePaymentDeps & { db: Kysely<PaymentSchema> }): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.post(
     '/payments',
     {
@@ -72,16 +75,7 @@ export function paymentRoutes(app: FastifyInstance, deps: CreatePaymentDeps & { 
       },
     },
     async (request, reply) => {
-      const body = request.body as {
-        sender_id: string;
-        receiver_id?: string;
-        receiver_email?: string;
-        amount: string;
-        currency: string;
-        note?: string;
-        payment_method_id?: string;
-        idempotency_key: string;
-      };
+      const body = request.body;
       const { payment, created } = await createPayment(deps, {
         senderId: body.sender_id,
         receiverId: body.receiver_id,
@@ -108,8 +102,8 @@ export function paymentRoutes(app: FastifyInstance, deps: CreatePaymentDeps & { 
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const { user_id: userId } = request.query as { user_id?: string };
+      const { id } = request.params;
+      const { user_id: userId } = request.query;
       const payment = await deps.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
       // A payment is visible only to its two parties when the caller says who is asking.
       if (!payment || (userId && payment.sender_id !== userId && payment.receiver_id !== userId)) {
@@ -133,7 +127,7 @@ export function paymentRoutes(app: FastifyInstance, deps: CreatePaymentDeps & { 
       },
     },
     async (request) => {
-      const { user_id: userId, limit } = request.query as { user_id: string; limit: number };
+      const { user_id: userId, limit } = request.query;
       const rows = await deps.db
         .selectFrom('payments')
         .selectAll()

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import { RegistryError } from './errors.ts';
 import type { SchemaStore } from './store.ts';
 
@@ -19,14 +20,10 @@ const schemaBody = {
   },
 } as const;
 const configBody = { type: 'object', required: ['compatibility'], properties: { compatibility: { type: 'string' } } } as const;
-const idResponse = { 200: { type: 'object', properties: { id: { type: 'integer' } } } } as const;
+const idResponse = { 200: { type: 'object', properties: { id: { type: 'integer' } }, additionalProperties: false } } as const;
 const versionResponse = {
-  200: { type: 'object', properties: { subject: { type: 'string' }, id: { type: 'integer' }, version: { type: 'integer' }, schema: { type: 'string' } } },
+  200: { type: 'object', properties: { subject: { type: 'string' }, id: { type: 'integer' }, version: { type: 'integer' }, schema: { type: 'string' } }, additionalProperties: false },
 } as const;
-
-type SubjectParams = { subject: string };
-type VersionParams = SubjectParams & { version: string };
-type SchemaBody = { schema: string };
 
 /**
  * The part of Confluent Schema Registry's REST API PayMesh offers (Avro only,
@@ -34,7 +31,9 @@ type SchemaBody = { schema: string };
  * `{error_code, message}` errors, so existing registry clients work against it.
  */
 export async function registryRoutes(app: FastifyInstance, store: SchemaStore): Promise<void> {
-  await app.register(async (api) => {
+  await app.register(async (plain) => {
+    // Handlers get params, query and body typed from the route's own schema.
+    const api = plain.withTypeProvider<RouteSchemas>();
     api.addContentTypeParser(ACCEPTED_BODY_TYPES, { parseAs: 'string' }, (_request, body, done) => {
       try {
         done(null, JSON.parse(body as string));
@@ -55,43 +54,43 @@ export async function registryRoutes(app: FastifyInstance, store: SchemaStore): 
     });
 
     api.get('/subjects', async () => store.subjects());
-    api.get('/subjects/:subject/versions', { schema: { params: subjectParams } }, async (request) => store.versions((request.params as SubjectParams).subject));
+    api.get('/subjects/:subject/versions', { schema: { params: subjectParams } }, async (request) => store.versions(request.params.subject));
     api.get('/subjects/:subject/versions/:version', { schema: { params: versionParams, response: versionResponse } }, async (request) => {
-      const { subject, version } = request.params as VersionParams;
+      const { subject, version } = request.params;
       return store.version(subject, version);
     });
     api.get('/subjects/:subject/versions/:version/schema', { schema: { params: versionParams } }, async (request, reply) => {
-      const { subject, version } = request.params as VersionParams;
+      const { subject, version } = request.params;
       return reply.send((await store.version(subject, version)).schema);
     });
     api.post('/subjects/:subject/versions', { schema: { params: subjectParams, body: schemaBody, response: idResponse } }, async (request) => {
-      const { id } = await store.register((request.params as SubjectParams).subject, (request.body as SchemaBody).schema);
+      const { id } = await store.register(request.params.subject, request.body.schema);
       return { id };
     });
     api.post('/subjects/:subject', { schema: { params: subjectParams, body: schemaBody, response: versionResponse } }, async (request) =>
-      store.lookup((request.params as SubjectParams).subject, (request.body as SchemaBody).schema),
+      store.lookup(request.params.subject, request.body.schema),
     );
 
     api.get('/schemas/types', async () => ['AVRO']);
-    api.get('/schemas/ids/:id', { schema: { params: idParams } }, async (request) => ({ schema: await store.schemaById((request.params as { id: number }).id) }));
-    api.get('/schemas/ids/:id/versions', { schema: { params: idParams } }, async (request) => store.usesOf((request.params as { id: number }).id));
+    api.get('/schemas/ids/:id', { schema: { params: idParams } }, async (request) => ({ schema: await store.schemaById(request.params.id) }));
+    api.get('/schemas/ids/:id/versions', { schema: { params: idParams } }, async (request) => store.usesOf(request.params.id));
 
     api.post('/compatibility/subjects/:subject/versions/:version', { schema: { params: versionParams, body: schemaBody } }, async (request) => {
-      const { subject, version } = request.params as VersionParams;
-      return { is_compatible: await store.isCompatible(subject, version, (request.body as SchemaBody).schema) };
+      const { subject, version } = request.params;
+      return { is_compatible: await store.isCompatible(subject, version, request.body.schema) };
     });
 
     api.get('/config', async () => ({ compatibilityLevel: await store.levelOf() }));
-    api.put('/config', { schema: { body: configBody } }, async (request) => ({ compatibility: await store.setLevel((request.body as { compatibility: string }).compatibility) }));
+    api.put('/config', { schema: { body: configBody } }, async (request) => ({ compatibility: await store.setLevel(request.body.compatibility) }));
     api.get('/config/:subject', { schema: { params: subjectParams, querystring: { type: 'object', properties: { defaultToGlobal: { type: 'boolean' } } } } }, async (request) => {
-      const { subject } = request.params as SubjectParams;
+      const { subject } = request.params;
       const own = await store.subjectLevel(subject);
       if (own) return { compatibilityLevel: own };
-      if ((request.query as { defaultToGlobal?: boolean }).defaultToGlobal) return { compatibilityLevel: await store.levelOf() };
+      if (request.query.defaultToGlobal) return { compatibilityLevel: await store.levelOf() };
       throw new RegistryError(404, 40408, `Subject '${subject}' does not have subject-level compatibility configured`);
     });
     api.put('/config/:subject', { schema: { params: subjectParams, body: configBody } }, async (request) => ({
-      compatibility: await store.setLevel((request.body as { compatibility: string }).compatibility, (request.params as SubjectParams).subject),
+      compatibility: await store.setLevel(request.body.compatibility, request.params.subject),
     }));
   });
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import { notFound } from '../../contracts/errors.ts';
 import { formatMinor } from '../../contracts/money.ts';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import type { TransactionRow, TransactionSchema } from './schema.ts';
 
 export function presentTransaction(t: TransactionRow, viewer?: string) {
@@ -41,7 +42,9 @@ const transaction = {
 } as const;
 
 /** Listing and reading the record; callers say whose view it is, and see only their own transactions. */
-export function transactionRoutes(app: FastifyInstance, db: Kysely<TransactionSchema>): void {
+export function transactionRoutes(plain: FastifyInstance, db: Kysely<TransactionSchema>): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get(
     '/transactions',
     {
@@ -61,7 +64,7 @@ export function transactionRoutes(app: FastifyInstance, db: Kysely<TransactionSc
       },
     },
     async (request) => {
-      const q = request.query as { user_id: string; limit: number; status?: string; currency?: string; before?: string };
+      const q = request.query;
       const rows = await db
         .selectFrom('transactions')
         .selectAll()
@@ -86,8 +89,8 @@ export function transactionRoutes(app: FastifyInstance, db: Kysely<TransactionSc
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
-      const { user_id: userId } = request.query as { user_id?: string };
+      const { id } = request.params;
+      const { user_id: userId } = request.query;
       const row = await db.selectFrom('transactions').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row || (userId && row.sender_id !== userId && row.receiver_id !== userId)) throw notFound('TRANSACTION_NOT_FOUND', `transaction ${id} not found`);
       const events = await db.selectFrom('transaction_events').select(['detail_type', 'status', 'reason', 'at']).where('transaction_id', '=', id).orderBy('at').execute();

@@ -18,6 +18,7 @@ export const problems = { 400: problem, 401: problem, 404: problem, 409: problem
 /** Only these fields leave the service: the password hash can never be serialised by mistake. */
 export const profile = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     id: { type: 'string' },
     email: { type: 'string' },
@@ -31,6 +32,7 @@ export const profile = {
 
 export const paymentMethod = {
   type: 'object',
+  additionalProperties: false,
   properties: {
     id: { type: 'string' },
     user_id: { type: 'string' },

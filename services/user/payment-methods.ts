@@ -4,7 +4,7 @@ import { PayMeshError } from '../../contracts/errors.ts';
 import { USER_EVENTS } from '../../contracts/events.ts';
 import { addToOutbox } from '../../messaging/outbox.ts';
 import { inTransaction } from '../../storage/transaction.ts';
-import { isExpired, summariseCard } from './cards.ts';
+import { isExpired, summariseCard, type CardStatus } from './cards.ts';
 import { userEvent } from './events.ts';
 import { asId } from './ids.ts';
 import type { PaymentMethodRow, UserSchema } from './schema.ts';
@@ -17,7 +17,7 @@ export interface PaymentMethodView {
   last4: string;
   exp_month: number;
   exp_year: number;
-  status: string;
+  status: CardStatus;
   created_at: string;
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { notFound } from '../../contracts/errors.ts';
+import type { RouteSchemas } from '../../core/route-schemas.ts';
 import { problems, profile } from './http-schemas.ts';
 import { createOperator, ensureFirstOperator, presentUser, type UserDeps } from './users.ts';
 
@@ -40,14 +41,16 @@ const signUp = (input: OperatorInput) => ({
  * and `npm start`'s first-run bootstrap, on this machine; the public API can
  * never make an operator.
  */
-export function userAdminRoutes(app: FastifyInstance, deps: UserDeps): void {
+export function userAdminRoutes(plain: FastifyInstance, deps: UserDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get('/admin/operators', { schema: { response: { 200: { type: 'object', properties: { operators: { type: 'array', items: profile } } } } } }, async () => {
     const rows = await deps.db.selectFrom('users').selectAll().where('role', '=', 'operator').orderBy('created_at').execute();
     return { operators: rows.map(presentUser) };
   });
 
   app.post('/admin/operators', { schema: { body: operatorBody, response: { 201: profile, ...problems } } }, async (request, reply) => {
-    const created = await createOperator(deps, signUp(request.body as OperatorInput));
+    const created = await createOperator(deps, signUp(request.body));
     request.log.info({ userId: created.id }, 'operator created');
     return reply.code(201).send(created);
   });
@@ -67,7 +70,7 @@ export function userAdminRoutes(app: FastifyInstance, deps: UserDeps): void {
     },
     async (request, reply) => {
       if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) throw notFound('NOT_FOUND', 'no route for POST /admin/operators/bootstrap');
-      const operator = await ensureFirstOperator(deps, signUp(request.body as OperatorInput));
+      const operator = await ensureFirstOperator(deps, signUp(request.body));
       if (!operator) return { created: false };
       request.log.info({ userId: operator.id }, 'first operator created');
       return reply.code(201).send({ created: true, operator });

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { invalidArgument, unauthenticated } from '../../../contracts/errors.ts';
 import { isSupportedCurrency } from '../../../contracts/money.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { accessLimits } from '../access-limits.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { errorResponses, paymentMethod, user } from '../schemas.ts';
 
 /** Sign-up, login, my profile and my payment methods. */
-export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+export function accountRoutes(plain: FastifyInstance, deps: GatewayDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.post(
     '/v1/users',
     {
@@ -34,7 +37,7 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       onRequest: accessLimits(deps.accessCounters, [{ scope: 'signup:client', max: deps.rateLimits.signUps, key: (request) => request.ip }]),
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password: string; first_name: string; last_name: string; default_currency: string };
+      const body = request.body;
       if (!isSupportedCurrency(body.default_currency)) {
         throw invalidArgument('INVALID_CURRENCY', `default_currency '${body.default_currency}' is not a supported ISO 4217 currency`, 'default_currency');
       }
@@ -77,7 +80,7 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       ]),
     },
     async (request) => {
-      const { email, password } = request.body as { email: string; password: string };
+      const { email, password } = request.body;
       const found = await deps.users.verifyPassword(email, password).catch((err) => {
         if ((err as { kind?: string }).kind === 'unavailable') throw err;
         throw unauthenticated('INVALID_CREDENTIALS', 'email or password is incorrect');
@@ -115,7 +118,7 @@ export function accountRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     },
     async (request, reply) => {
       const caller = await deps.tokens.authenticate(request);
-      const card = request.body as { number: string; exp_month: number; exp_year: number; cvc?: string };
+      const card = request.body;
       return reply.code(201).send(await deps.users.addPaymentMethod(caller.userId, { ...card, number: card.number.replace(/ /g, '') }));
     },
   );

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditVerification, AuditView } from '../../../contracts/admin-api.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { callService, type AdminDeps } from './admin-deps.ts';
 
 /**
@@ -8,7 +9,9 @@ import { callService, type AdminDeps } from './admin-deps.ts';
  * `source`) and `GET /admin/audit/verify`, the hash chain recomputed from its
  * first record.
  */
-export function auditRoutes(app: FastifyInstance, admin: AdminDeps): void {
+export function auditRoutes(plain: FastifyInstance, admin: AdminDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get(
     '/admin/audit',
     {
@@ -29,7 +32,7 @@ export function auditRoutes(app: FastifyInstance, admin: AdminDeps): void {
     },
     async (request) => {
       const query = new URLSearchParams();
-      for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) if (value !== undefined) query.set(name, String(value));
+      for (const [name, value] of Object.entries(request.query)) if (value !== undefined) query.set(name, String(value));
       return callService<AuditView>(admin.auditUrl, `/admin/records${query.size > 0 ? `?${query}` : ''}`, { timeoutMs: admin.timeoutMs });
     },
   );

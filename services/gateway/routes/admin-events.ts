@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ReplayView } from '../../../contracts/admin-api.ts';
 import { failedPrecondition, invalidArgument, notFound } from '../../../contracts/errors.ts';
 import { EVENT_BUS_NAME } from '../../../contracts/events.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { archiveNameOf } from '../../../messaging/topology.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import type { AdminDeps } from './admin-deps.ts';
@@ -44,7 +45,9 @@ export function replayView(replay: Pick<DescribeReplayCommandOutput, 'ReplayName
  * (consumers are idempotent: what they already handled is dropped), or only
  * to the named rules; `GET /admin/events/replays[/{name}]` follows them.
  */
-export function eventRoutes(app: FastifyInstance, admin: AdminDeps): void {
+export function eventRoutes(plain: FastifyInstance, admin: AdminDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   const describe = async (name: string) => {
     try {
       return replayView(await admin.eventBridge.send(new DescribeReplayCommand({ ReplayName: name })));
@@ -73,7 +76,7 @@ export function eventRoutes(app: FastifyInstance, admin: AdminDeps): void {
     },
     async (request, reply) => {
       const operator = operatorOf(request);
-      const body = request.body as { from: string; to: string; rules?: string[] };
+      const body = request.body;
       const from = new Date(body.from);
       const to = new Date(body.to);
       if (Number.isNaN(from.getTime())) throw invalidArgument('INVALID_TIME', 'from must be a date and time (ISO 8601)', 'from');
@@ -114,6 +117,6 @@ export function eventRoutes(app: FastifyInstance, admin: AdminDeps): void {
   });
 
   app.get('/admin/events/replays/:name', { schema: { hide: true, params: { type: 'object', required: ['name'], properties: { name: { type: 'string', pattern: '^[.\\-_A-Za-z0-9]{1,64}$' } } } } }, async (request) =>
-    describe((request.params as { name: string }).name),
+    describe(request.params.name),
   );
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { OperatorView } from '../../../contracts/admin-api.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { recordOperatorAction } from './admin-audit-trail.ts';
 import { callService, type AdminDeps } from './admin-deps.ts';
 import { operatorOf } from './admin-scope.ts';
@@ -17,7 +18,9 @@ const masked = (email: string) => email.replace(/^(.)[^@]*(@.*)$/, '$1***$2');
  * one through the user service; without a password one is generated and
  * returned this once (only its hash is kept).
  */
-export function operatorRoutes(app: FastifyInstance, admin: AdminDeps): void {
+export function operatorRoutes(plain: FastifyInstance, admin: AdminDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get('/admin/operators', { schema: { hide: true } }, async () => callService<{ operators: OperatorView[] }>(admin.userUrl, '/admin/operators', { timeoutMs: admin.timeoutMs }));
 
   app.post(
@@ -39,7 +42,7 @@ export function operatorRoutes(app: FastifyInstance, admin: AdminDeps): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as { email: string; password?: string; first_name?: string; last_name?: string };
+      const body = request.body;
       const password = body.password ?? generatePassword();
       await recordOperatorAction(admin.events, operatorOf(request), 'operator.create', masked(body.email.trim()), {});
       const created = await callService<OperatorView>(admin.userUrl, '/admin/operators', { method: 'POST', body: { ...body, password }, timeoutMs: admin.timeoutMs });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { DeadLetterActionResult, DecodedBody, DeadLetterMessage, DeadLettersView, QueuesView, QueueStatus } from '../../../contracts/admin-api.ts';
 import { invalidArgument, notFound, PayMeshError } from '../../../contracts/errors.ts';
 import { loadTopology } from '../../../contracts/topology.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { deleteDeadLetter, displayBody, peekDeadLetters, redriveDeadLetter, takeDeadLetters, type DeadLetter } from '../../../messaging/dead-letters.ts';
 import type { Caller } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -46,13 +47,13 @@ const deadLetterQueues = new Map<string, DeadLetterQueue>([
 const MAX_IDS = 500;
 const queueParams = { type: 'object', required: ['queue'], properties: { queue: { type: 'string', maxLength: 80 } } } as const;
 const messageParams = { type: 'object', required: ['queue', 'id'], properties: { queue: { type: 'string', maxLength: 80 }, id: { type: 'string', minLength: 1, maxLength: 100 } } } as const;
-const selection = (extra: Record<string, unknown> = {}, required: string[] = []) =>
-  ({
-    type: 'object',
-    additionalProperties: false,
-    required,
-    properties: { message_ids: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: MAX_IDS }, all: { type: 'boolean' }, ...extra },
-  }) as const;
+/** Which dead letters an action is for: these ids, or all of the queue's. */
+const selectionBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { message_ids: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 100 }, maxItems: MAX_IDS }, all: { type: 'boolean' } },
+} as const;
+const confirmedSelectionBody = { ...selectionBody, properties: { ...selectionBody.properties, confirm: { type: 'boolean' } } } as const;
 
 const strings = (attributes: Record<string, MessageAttributeValue>) =>
   Object.fromEntries(Object.entries(attributes).flatMap(([name, value]) => (value.StringValue !== undefined ? [[name, value.StringValue]] : [])));
@@ -94,7 +95,9 @@ function reasonOf(dlq: DeadLetterQueue, maxReceiveCount: number | null, message:
  * - redrive and delete, one message or many (`message_ids`, or `all`);
  *   deletes need `confirm=true`. Each action is audited first, with the operator.
  */
-export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
+export function queueRoutes(plain: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   const parkedIn = (queue?: string) =>
     callPaymentService<ParkedList>(deps, `/admin/parked-messages${queue ? `?queue=${encodeURIComponent(queue)}` : '?limit=1'}`, { timeoutMs: admin.timeoutMs });
   /** The source queue's redrive limit as SQS has it now (it may have been changed since the topology was applied). */
@@ -154,8 +157,8 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
     '/admin/dead-letters/:queue',
     { schema: { hide: true, params: queueParams, querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 500 } } } } },
     async (request): Promise<DeadLettersView & { warnings: string[] }> => {
-        const dlq = deadLetterQueue((request.params as { queue: string }).queue);
-      const limit = (request.query as { limit?: number }).limit ?? 100;
+        const dlq = deadLetterQueue(request.params.queue);
+      const limit = request.query.limit ?? 100;
       const warnings: string[] = [];
       const [visible, parked, maxReceiveCount] = await Promise.all([
         admin.directory.url(dlq.name).then((url) => peekDeadLetters(admin.sqs, url, limit)),
@@ -272,7 +275,7 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
 
   app.post('/admin/dead-letters/:queue/messages/:id/redrive', { schema: { hide: true, params: messageParams } }, async (request) => {
     const caller = operatorOf(request);
-    const { queue, id } = request.params as { queue: string; id: string };
+    const { queue, id } = request.params;
     const result = await act(request, caller, queue, 'redrive', { message_ids: [id] });
     if (result.not_found.length > 0) throw notFound('MESSAGE_NOT_FOUND', `no message ${id} in ${queue}`);
     return result;
@@ -283,23 +286,23 @@ export function queueRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admi
     { schema: { hide: true, params: messageParams, querystring: { type: 'object', properties: { confirm: { type: 'boolean' } } } } },
     async (request) => {
       const caller = operatorOf(request);
-      if ((request.query as { confirm?: boolean }).confirm !== true) throw needsConfirmation();
-      const { queue, id } = request.params as { queue: string; id: string };
+      if (request.query.confirm !== true) throw needsConfirmation();
+      const { queue, id } = request.params;
       const result = await act(request, caller, queue, 'delete', { message_ids: [id] });
       if (result.not_found.length > 0) throw notFound('MESSAGE_NOT_FOUND', `no message ${id} in ${queue}`);
       return result;
     },
   );
 
-  app.post('/admin/dead-letters/:queue/redrive', { schema: { hide: true, params: queueParams, body: selection() } }, async (request) => {
+  app.post('/admin/dead-letters/:queue/redrive', { schema: { hide: true, params: queueParams, body: selectionBody } }, async (request) => {
     const caller = operatorOf(request);
-    return act(request, caller, (request.params as { queue: string }).queue, 'redrive', request.body as { message_ids?: string[]; all?: boolean });
+    return act(request, caller, request.params.queue, 'redrive', request.body);
   });
 
-  app.post('/admin/dead-letters/:queue/delete', { schema: { hide: true, params: queueParams, body: selection({ confirm: { type: 'boolean' } }) } }, async (request) => {
+  app.post('/admin/dead-letters/:queue/delete', { schema: { hide: true, params: queueParams, body: confirmedSelectionBody } }, async (request) => {
     const caller = operatorOf(request);
-    const body = request.body as { message_ids?: string[]; all?: boolean; confirm?: boolean };
+    const body = request.body;
     if (body.confirm !== true) throw needsConfirmation();
-    return act(request, caller, (request.params as { queue: string }).queue, 'delete', body);
+    return act(request, caller, request.params.queue, 'delete', body);
   });
 }

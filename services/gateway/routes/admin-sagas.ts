@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DriveResult, SagaDetail, SagasView } from '../../../contracts/admin-api.ts';
 import { notFound } from '../../../contracts/errors.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import type { PaymentTraceView } from '../../../observability/trace-view.ts';
 import type { Sampling } from '../../../observability/tracing.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -19,7 +20,9 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
  * `GET /admin/sagas/{id}/trace`, the payment's trace from the trace store,
  * or a 404 saying why there is none (most payments are not sampled).
  */
-export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
+export function sagaRoutes(plain: FastifyInstance, deps: GatewayDeps, admin: AdminDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   const call = <T>(path: string, init: { method?: string; body?: unknown } = {}) => callPaymentService<T>(deps, path, { ...init, timeoutMs: admin.timeoutMs });
 
   app.get(
@@ -36,12 +39,12 @@ export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admin
     },
     async (request) => {
       const query = new URLSearchParams();
-      for (const [name, value] of Object.entries(request.query as Record<string, unknown>)) if (value !== undefined) query.set(name, String(value));
+      for (const [name, value] of Object.entries(request.query)) if (value !== undefined) query.set(name, String(value));
       return call<SagasView>(`/admin/sagas${query.size > 0 ? `?${query}` : ''}`);
     },
   );
 
-  app.get('/admin/sagas/:id', { schema: { hide: true, params: idParams } }, async (request) => call<SagaDetail>(`/admin/sagas/${(request.params as { id: string }).id}`));
+  app.get('/admin/sagas/:id', { schema: { hide: true, params: idParams } }, async (request) => call<SagaDetail>(`/admin/sagas/${request.params.id}`));
 
   app.post(
     '/admin/sagas/:id/drive',
@@ -54,8 +57,8 @@ export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admin
     },
     async (request) => {
       const operator = operatorOf(request);
-      const { id } = request.params as { id: string };
-      const { reason } = request.body as { reason: string };
+      const { id } = request.params;
+      const { reason } = request.body;
       // A saga that does not exist is not worth an audit record.
       await call<SagaDetail>(`/admin/sagas/${id}`);
       await recordOperatorAction(admin.events, operator, 'saga.drive_to_end', `payment ${id}`, { reason });
@@ -64,7 +67,7 @@ export function sagaRoutes(app: FastifyInstance, deps: GatewayDeps, admin: Admin
   );
 
   app.get('/admin/sagas/:id/trace', { schema: { hide: true, params: idParams } }, async (request): Promise<PaymentTraceView> => {
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     if (!deps.traces) throw notFound('TRACE_NOT_FOUND', 'this gateway keeps no traces (GATEWAY_TRACE_STORE_TRACES=0): look the trace up in the tracing backend (X-Ray on AWS)');
     // Every saga span carries the payment id as `transaction_id` (the seed's tag). The payment's own trace
     // starts first; later ones (a redrive starts its own, linked to the original) are named.

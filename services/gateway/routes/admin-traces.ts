@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { notFound } from '../../../contracts/errors.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { ServiceResolver } from '../../../discovery/resolver.ts';
 import { messagingConfigFromEnv } from '../../../messaging/aws.ts';
 import { federate, ONE_MACHINE_METRICS_SOURCES, type ScrapeTarget } from '../../../observability/metrics-federation.ts';
@@ -42,7 +43,9 @@ const first = (value: unknown) => (Array.isArray(value) ? value[0] : value);
  * Everything here is hidden from the OpenAPI document and answers 404 to
  * anyone not allowed to see it.
  */
-export function observabilityRoutes(app: FastifyInstance, deps: { tokens: TokenIssuer; traces?: TraceQueries }): void {
+export function observabilityRoutes(plain: FastifyInstance, deps: { tokens: TokenIssuer; traces?: TraceQueries }): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   const { tokens, traces } = deps;
   const internal = { hide: true };
   const quiet = { trace: false, rateLimit: false };
@@ -52,6 +55,7 @@ export function observabilityRoutes(app: FastifyInstance, deps: { tokens: TokenI
 
   app.get('/admin/traces', { schema: internal, ...operatorsFirst }, async (request) => {
     await requireOperator(tokens, request);
+    // Repeated parameters arrive as arrays and the first one counts (first()), so there is no schema to type them.
     const query = request.query as Record<string, unknown>;
     const minDuration = Number(first(query.min_duration_ms));
     const limit = Number(first(query.limit));
@@ -65,9 +69,9 @@ export function observabilityRoutes(app: FastifyInstance, deps: { tokens: TokenI
     });
   });
 
-  app.get('/admin/traces/:id', { schema: internal, ...operatorsFirst }, async (request) => {
+  app.get('/admin/traces/:id', { schema: { ...internal, params: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } }, ...operatorsFirst }, async (request) => {
     await requireOperator(tokens, request);
-    const { id } = request.params as { id: string };
+    const { id } = request.params;
     const trace = /^[0-9a-fA-F]{32}$/.test(id) ? await traces?.get(id) : undefined;
     if (!trace && !traces) throw notFound('TRACE_NOT_FOUND', 'this gateway keeps no traces (GATEWAY_TRACE_STORE_TRACES=0): look the trace up in the tracing backend (X-Ray on AWS)');
     if (!trace) throw notFound('TRACE_NOT_FOUND', `no trace ${id.slice(0, 64)} is kept here: only recent traces, and of those only the sampled, failed and slow ones`);

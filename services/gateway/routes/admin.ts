@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import { breakerSnapshots } from '../../../resilience/service-policy.ts';
 import { requireOperator } from '../auth.ts';
 import type { GatewayDeps } from '../deps.ts';
@@ -8,7 +9,9 @@ import type { GatewayDeps } from '../deps.ts';
  * weighted route. Hidden from the OpenAPI document, and a 404 to anyone who
  * is not an operator.
  */
-export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+export function adminRoutes(plain: FastifyInstance, deps: GatewayDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   // On request, before the body or its schema is looked at (as operatorsOnly does): a check that ran later let a 400
   // tell anyone these routes exist, where an unknown path is a 404 (found by the fuzzer).
   const operatorsFirst = { onRequest: async (request: FastifyRequest) => void (await requireOperator(deps.tokens, request)) };
@@ -26,7 +29,7 @@ export function adminRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   // A version the canary guard halted gets new payments again (docs/operations.md#canary-guard).
   app.post('/admin/routing/resume', { schema: { hide: true, body: { type: 'object', additionalProperties: false, required: ['target'], properties: { target: { type: 'string', minLength: 1, maxLength: 100 } } } }, ...operatorsFirst }, async (request) => {
     const operator = await requireOperator(deps.tokens, request);
-    const { target } = request.body as { target: string };
+    const { target } = request.body;
     const resumed = deps.canaryGuard?.resume(target, `operator ${operator.userId}`) ?? false;
     return { target, resumed, routing: deps.paymentRouter ? deps.paymentRouter.status() : { route: null } };
   });

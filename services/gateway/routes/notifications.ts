@@ -1,6 +1,7 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import type { NotificationClient } from '../../../clients/notification-client.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { LiveNotifications } from '../live-notifications.ts';
 import { errorResponses } from '../schemas.ts';
@@ -20,9 +21,11 @@ const notification = {
 
 /** Notifications: live over /ws (authenticated with the access token), and stored for later. */
 export async function notificationRoutes(
-  app: FastifyInstance,
+  plain: FastifyInstance,
   deps: GatewayDeps & { notifications: NotificationClient; live: LiveNotifications },
 ): Promise<void> {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   await app.register(websocket, {
     options: { maxPayload: 4096 },
     // A client that breaks the protocol (a reserved opcode, an unmasked or oversized frame) has been sent a close frame
@@ -68,7 +71,7 @@ export async function notificationRoutes(
     },
     async (request) => {
       const caller = await deps.tokens.authenticate(request);
-      return deps.notifications.list(caller.userId, (request.query as { unread_only: boolean }).unread_only);
+      return deps.notifications.list(caller.userId, request.query.unread_only);
     },
   );
 
@@ -84,7 +87,7 @@ export async function notificationRoutes(
     },
     async (request) => {
       const caller = await deps.tokens.authenticate(request);
-      return { marked: await deps.notifications.markRead(caller.userId, (request.body as { ids?: string[] } | undefined)?.ids) };
+      return { marked: await deps.notifications.markRead(caller.userId, request.body?.ids) };
     },
   );
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { PaymentClient } from '../../../clients/payment-client.ts';
 import { parseDecimal, requirePositiveAmount } from '../../../contracts/money.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { replyIdempotently } from '../idempotency.ts';
 import { errorResponses, idempotencyHeader, money, uuidParam } from '../schemas.ts';
@@ -23,7 +24,9 @@ const payment = {
 } as const;
 
 /** Sending money: routed to the payment service's versions by the routing file's weights, sticky per user. */
-export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymentClients: (node: string) => PaymentClient }): void {
+export function paymentRoutes(plain: FastifyInstance, deps: GatewayDeps & { paymentClients: (node: string) => PaymentClient }): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   const clientFor = (userId: string) => deps.paymentClients(deps.paymentRouter ? deps.paymentRouter.pick(userId).node : 'payment-service-v1');
   /** A call to the user's version whose outcome the router's canary guard hears (5xx and unreachable count against it). */
   const callFor = async <T>(userId: string, call: (client: PaymentClient) => Promise<T>): Promise<T> => {
@@ -62,7 +65,7 @@ export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymen
     },
     async (request, reply) => {
       const caller = await deps.tokens.authenticate(request);
-      const body = request.body as { amount: string; currency: string; receiver_id?: string; receiver_email?: string; note?: string; payment_method_id?: string };
+      const body = request.body;
       // Malformed input is refused before the Idempotency-Key is claimed: a corrected retry may reuse the key.
       requirePositiveAmount(parseDecimal(body.amount, body.currency));
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => {
@@ -77,7 +80,7 @@ export function paymentRoutes(app: FastifyInstance, deps: GatewayDeps & { paymen
     { schema: { tags: ['payments'], summary: 'A payment I sent or received, with its saga history', params: uuidParam('id'), response: { 200: payment, ...errorResponses } } },
     async (request) => {
       const caller = await deps.tokens.authenticate(request);
-      return clientFor(caller.userId).get((request.params as { id: string }).id, caller.userId);
+      return clientFor(caller.userId).get(request.params.id, caller.userId);
     },
   );
 }

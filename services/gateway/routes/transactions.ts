@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -20,7 +21,9 @@ const transaction = {
 } as const;
 
 /** My transaction history: payments I sent or received. */
-export function transactionRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+export function transactionRoutes(plain: FastifyInstance, deps: GatewayDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   app.get(
     '/v1/transactions',
     {
@@ -42,7 +45,7 @@ export function transactionRoutes(app: FastifyInstance, deps: GatewayDeps): void
     },
     async (request) => {
       const caller = await deps.tokens.authenticate(request);
-      return { transactions: await deps.transactions.list(caller.userId, request.query as Record<string, string | number | undefined>) };
+      return { transactions: await deps.transactions.list(caller.userId, request.query) };
     },
   );
 }

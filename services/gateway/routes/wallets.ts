@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { failedPrecondition, notFound } from '../../../contracts/errors.ts';
 import { formatMinor, minorUnits, parseDecimal, requirePositiveAmount } from '../../../contracts/money.ts';
 import type { WalletMessage } from '../../../contracts/wallet-grpc.ts';
+import type { RouteSchemas } from '../../../core/route-schemas.ts';
 import type { GatewayDeps } from '../deps.ts';
 import { replyIdempotently } from '../idempotency.ts';
 import { errorResponses, idempotencyHeader, money, uuidParam, wallet } from '../schemas.ts';
@@ -21,7 +22,9 @@ export function presentWallet(w: WalletMessage) {
 }
 
 /** My wallets, their balances, top-ups and withdrawals. */
-export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+export function walletRoutes(plain: FastifyInstance, deps: GatewayDeps): void {
+  // Handlers get params, query and body typed from the route's own schema.
+  const app = plain.withTypeProvider<RouteSchemas>();
   /** A wallet of the caller's, or 404: another user's wallet is indistinguishable from none. */
   async function ownWallet(userId: string, walletId: string): Promise<WalletMessage> {
     const found = await deps.wallets.getWallet(walletId).catch((err) => {
@@ -46,7 +49,7 @@ export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     { schema: { tags: ['wallets'], summary: 'One of my wallets', params: uuidParam('id'), response: { 200: wallet, ...errorResponses } } },
     async (request) => {
       const caller = await deps.tokens.authenticate(request);
-      return presentWallet(await ownWallet(caller.userId, (request.params as { id: string }).id));
+      return presentWallet(await ownWallet(caller.userId, request.params.id));
     },
   );
 
@@ -63,7 +66,7 @@ export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
     },
     async (request, reply) => {
       const caller = await deps.tokens.authenticate(request);
-      const { currency } = request.body as { currency: string };
+      const { currency } = request.body;
       minorUnits(currency);
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => ({
         status: 201,
@@ -84,13 +87,13 @@ export function walletRoutes(app: FastifyInstance, deps: GatewayDeps): void {
       properties: { ...money.properties, payment_method_id: { type: 'string', minLength: 1, maxLength: 100 } },
     },
     response: { 201: { type: 'object', properties: { entry_id: { type: 'string' }, wallet } }, ...errorResponses },
-  });
+  }) as const;
 
   for (const [path, direction] of [['top-ups', 1n], ['withdrawals', -1n]] as const) {
     app.post(`/v1/wallets/:id/${path}`, { schema: movementSchema(direction > 0n ? 'Top up from a payment method' : 'Withdraw to a payment method') }, async (request, reply) => {
       const caller = await deps.tokens.authenticate(request);
-      const { id } = request.params as { id: string };
-      const body = request.body as { amount: string; currency: string; payment_method_id: string };
+      const { id } = request.params;
+      const body = request.body;
       // Malformed input is refused before the Idempotency-Key is claimed: a corrected retry may reuse the key.
       const amount = requirePositiveAmount(parseDecimal(body.amount, body.currency));
       return replyIdempotently(deps.idempotency, request, reply, caller.userId, async (key) => {
