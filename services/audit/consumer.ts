@@ -6,7 +6,7 @@ import { appendToChain, type AuditEntry } from './chain.ts';
 import type { AuditSchema } from './schema.ts';
 
 /** Under load, how long the consumer lets a partial batch fill before its next receive. */
-export const RECORD_BATCH_FILL_MS = 50;
+export const RECORD_BATCH_FILL_MS = 100;
 
 /** The audit entry an EventBridge envelope on `audit-logs` records. */
 export function auditEntryOf(body: string, eventId: string): AuditEntry {

@@ -7,7 +7,7 @@ import { applyTransactionEvent, CONSUMER } from './record.ts';
 import type { TransactionSchema } from './schema.ts';
 
 /** Under load, how long the consumer lets a partial batch fill before its next receive. */
-export const RECORD_BATCH_FILL_MS = 50;
+export const RECORD_BATCH_FILL_MS = 100;
 
 /**
  * The `transaction-events` queue's handler: a received batch is recorded in
