@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { PayMeshError, type ErrorKind } from '../contracts/errors.ts';
-import { loadWalletService, type BalanceMessage, type HoldMessage, type WalletMessage } from '../contracts/wallet-grpc.ts';
+import { loadWalletService, type BalanceMessage, type HoldMessage, type WalletCall, type WalletMessage, type WalletRpcName } from '../contracts/wallet-grpc.ts';
 import { ERROR_CODE_KEY, ERROR_FIELD_KEY } from '../core/grpc-errors.ts';
 import { grpcClientTracing } from '../observability/grpc.ts';
 import { ServicePolicy } from '../resilience/service-policy.ts';
@@ -58,7 +58,7 @@ export class WalletClient {
     return this.call('GetWallet', { wallet_id: walletId }, true);
   }
   async listWallets(userId: string): Promise<WalletMessage[]> {
-    return (await this.call<{ wallets: WalletMessage[] }>('ListWallets', { user_id: userId }, true)).wallets;
+    return (await this.call('ListWallets', { user_id: userId }, true)).wallets;
   }
   openWallet(userId: string, currency: string, idempotencyKey: string): Promise<WalletMessage> {
     return this.call('OpenWallet', { user_id: userId, currency, idempotency_key: idempotencyKey }, true);
@@ -67,14 +67,14 @@ export class WalletClient {
     return this.call('SetWalletStatus', { wallet_id: walletId, status, reason, idempotency_key: idempotencyKey }, true);
   }
   updateBalance(req: { walletId: string; amountMinor: bigint; currency: string; idempotencyKey: string; reference?: string }) {
-    return this.call<BalanceMessage & { success: boolean; entry_id: string }>(
+    return this.call(
       'UpdateBalance',
       { wallet_id: req.walletId, amount_minor: req.amountMinor.toString(), currency: req.currency, idempotency_key: req.idempotencyKey, reference: req.reference ?? '' },
       true,
     );
   }
   transfer(req: { fromWalletId: string; toWalletId: string; amountMinor: bigint; currency: string; idempotencyKey: string; reference?: string }) {
-    return this.call<{ success: boolean; entry_id: string }>(
+    return this.call(
       'TransferFunds',
       {
         from_wallet_id: req.fromWalletId,
@@ -120,12 +120,15 @@ export class WalletClient {
     this.client.close();
   }
 
-  private call<T>(method: string, request: object, idempotent: boolean): Promise<T> {
+  private call<K extends WalletRpcName>(method: K, request: WalletCall<K>['request'], idempotent: boolean): Promise<WalletCall<K>['response']> {
+    type Response = WalletCall<K>['response'];
+    // The generated client's overloads cannot be called through a method name held in a variable.
+    const unary = (this.client as unknown as Record<WalletRpcName, (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: Response) => void) => grpc.ClientUnaryCall>)[method].bind(this.client);
     return this.policy.execute(
       (signal) =>
-        new Promise<T>((resolve, reject) => {
+        new Promise<Response>((resolve, reject) => {
           const deadline = new Date(Date.now() + 30_000);
-          const call = (this.client as any)[method](request, { deadline }, (err: grpc.ServiceError | null, response: T) =>
+          const call = unary(request, { deadline }, (err, response) =>
             err ? reject(fromGrpcError(err)) : resolve(response),
           );
           signal.addEventListener('abort', () => call.cancel(), { once: true });

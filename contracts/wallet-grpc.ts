@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import type { WalletServiceDefinition, WalletServiceHandlers } from './proto/generated/WalletService.ts';
 
 export const WALLET_PROTO_PATH = path.join(path.dirname(fileURLToPath(import.meta.url)), 'proto', 'wallet.proto');
 
@@ -22,42 +23,24 @@ export function loadWalletService(): grpc.ServiceClientConstructor {
   return grpc.loadPackageDefinition(definition).WalletService as grpc.ServiceClientConstructor;
 }
 
-/** Wire shapes of the wallet messages as the loader presents them (int64 as string). */
-export interface WalletMessage {
-  id: string;
-  user_id: string;
-  currency: string;
-  balance_minor: string;
-  available_minor: string;
-  frozen_minor: string;
-  created_at: string;
-  balance: number;
-  available_balance: number;
-  frozen_balance: number;
-  status: string;
-  status_reason: string;
-}
+/**
+ * The messages as the loader presents them with PROTO_LOADER_OPTIONS (every field present, int64 as a decimal
+ * string), generated from wallet.proto by `npm run proto-types` into ./proto/generated.
+ */
+export type { Wallet__Output as WalletMessage } from './proto/generated/Wallet.ts';
+export type { BalanceResponse__Output as BalanceMessage } from './proto/generated/BalanceResponse.ts';
+export type { HoldResponse__Output as HoldMessage } from './proto/generated/HoldResponse.ts';
 
-export interface BalanceMessage {
-  balance: number;
-  available_balance: number;
-  frozen_balance: number;
-  balance_minor: string;
-  available_minor: string;
-  frozen_minor: string;
-  currency: string;
-  wallet_id: string;
-}
+/** The RPCs by name, each as a promise: the request as the server reads it, to the response it sends. */
+export type WalletRpcs = {
+  [K in keyof WalletServiceHandlers as string extends K ? never : K]: WalletServiceHandlers[K] extends grpc.handleUnaryCall<infer Request, infer Response>
+    ? (request: Request) => Promise<Response>
+    : never;
+};
 
-export interface HoldMessage {
-  success: boolean;
-  hold_id: string;
-  wallet_id: string;
-  amount_minor: string;
-  currency: string;
-  status: string;
-  expires_at: string;
-  entry_id: string;
-  to_wallet_id: string;
-  reference: string;
-}
+type Methods = { [K in keyof WalletServiceDefinition as string extends K ? never : K]: WalletServiceDefinition[K] };
+export type WalletRpcName = keyof Methods;
+
+/** One RPC as a client sees it: the request it may send (int64 as string or number) and the response it reads. */
+export type WalletCall<K extends WalletRpcName> =
+  Methods[K] extends protoLoader.MethodDefinition<infer Request, any, any, infer Response> ? { request: Request; response: Response } : never;

@@ -2,19 +2,17 @@ import type { sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } fro
 import type { Logger } from 'pino';
 import { invalidArgument } from '../../contracts/errors.ts';
 import { toDouble } from '../../contracts/money.ts';
-import type { BalanceMessage, HoldMessage, WalletMessage } from '../../contracts/wallet-grpc.ts';
+import type { BalanceMessage, HoldMessage, WalletMessage, WalletRpcs } from '../../contracts/wallet-grpc.ts';
 import { isMalformedRequest, malformedRequest } from '../../core/grpc-decoding.ts';
 import { toGrpcError } from '../../core/grpc-errors.ts';
 import { nulRefused, pathOfNul } from '../../core/nul-text.ts';
 import { serveTracedUnary } from '../../observability/grpc.ts';
 import type { AmountInput, HoldView, WalletLedger, WalletView } from './ledger.ts';
 
-type Request = Record<string, any>;
-type Handler = (request: Request) => Promise<unknown>;
 
 /** The WalletService RPCs: each translates wire fields to a ledger call and back, nothing more. */
 export function createWalletHandlers(ledger: WalletLedger, log: Logger): UntypedServiceImplementation {
-  const handlers: Record<string, Handler> = {
+  const handlers: WalletRpcs = {
     GetBalance: async (req) => {
       const wallet = await ledger.getWallet(req.wallet_id);
       if (req.currency && req.currency !== wallet.currency) {
@@ -83,9 +81,9 @@ export function createWalletHandlers(ledger: WalletLedger, log: Logger): Untyped
   };
 
   const implementation: UntypedServiceImplementation = {};
-  for (const [name, handler] of Object.entries(handlers)) {
+  for (const [name, handler] of Object.entries(handlers) as Array<[string, (request: unknown) => Promise<unknown>]>) {
     // Each call in a server span continuing the caller's trace, counted in grpc_request_count.
-    implementation[name] = (call: ServerUnaryCall<Request, unknown>, callback: sendUnaryData<unknown>) =>
+    implementation[name] = (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) =>
       serveTracedUnary(
         `/WalletService/${name}`,
         call.metadata,

@@ -1,0 +1,10 @@
+// Original file: contracts/proto/wallet.proto
+
+
+export interface ListWalletsRequest {
+  'user_id'?: (string);
+}
+
+export interface ListWalletsRequest__Output {
+  'user_id': (string);
+}
