@@ -46,7 +46,7 @@ export function createHttpApp(options: { log: Logger; bodyLimitBytes?: number; r
   instrumentHttpServer(app);
   const version = options.variant ? `${releaseVersion()}-${options.variant}` : releaseVersion();
   app.get(HEALTH_PATHS.alive, { schema: { hide: true } }, async () => ({ status: 'ok', version, uptime_seconds: Math.round(process.uptime()) }));
-  readinessRoute(app, options.ready);
+  readinessRoute(app, options.ready ? [{ name: 'database', required: true, check: options.ready }] : []);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
   return app;
 }

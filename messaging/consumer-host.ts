@@ -32,9 +32,9 @@ export function consumeWhenReady(
   addReadinessCheck({
     name: readinessName,
     required: true,
-    check: async () => {
+    check: async (signal) => {
       if (!consumer) throw new Error('consumer not started yet (queue not resolved)');
-      await options.sqs.send(new GetQueueUrlCommand({ QueueName: options.queue }), { abortSignal: AbortSignal.timeout(1500) });
+      await options.sqs.send(new GetQueueUrlCommand({ QueueName: options.queue }), { abortSignal: signal });
     },
   });
   const attempt = async (delayMs: number) => {

@@ -116,8 +116,8 @@ async function untilReady(url: string, child: ChildProcess, onWaiting?: (reason:
 /** A /readyz body's failing checks, named: `waiting for user-service, wallet-service`. */
 function notReadyReason(body: string): string {
   try {
-    const report = JSON.parse(body) as { detail?: string; checks?: Record<string, string> };
-    const failing = Object.entries(report.checks ?? {}).filter(([, result]) => result !== 'ok').map(([name]) => name);
+    const report = JSON.parse(body) as { detail?: string; checks?: Record<string, { status: string; required: boolean }> };
+    const failing = Object.entries(report.checks ?? {}).filter(([, check]) => check.status !== 'ok' && check.required).map(([name]) => name);
     if (failing.length > 0) return `waiting for ${failing.join(', ')}`;
     return report.detail ?? body.slice(0, 200);
   } catch {

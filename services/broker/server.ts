@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { answerClientError, refuseTunnels } from '../../core/http-client-errors.ts';
 import { HEALTH_PATHS } from '../../discovery/catalog.ts';
+import { readiness, readinessBody } from '../../observability/health.ts';
 import { counter, registry } from '../../observability/metrics.ts';
 import { AwsError } from './aws-error.ts';
 import type { ActionHandler } from './ports.ts';
@@ -75,12 +76,8 @@ export async function startBrokerServer(options: BrokerServerOptions): Promise<B
     }
     // Ready when the store answers a read; /metrics for the gateway's /metrics/all.
     if (!target && req.method === 'GET' && url.pathname === HEALTH_PATHS.ready) {
-      try {
-        await sqs.handle('ListQueues', { MaxResults: 1 }, requestContext(req, fallbackBase));
-        return send(res, 200, 'application/json', JSON.stringify({ status: 'ready' }), requestId);
-      } catch (err) {
-        return send(res, 503, 'application/json', JSON.stringify({ status: 'not_ready', detail: (err as Error).message }), requestId);
-      }
+      const result = await readiness([{ name: 'store', required: true, check: async () => void (await sqs.handle('ListQueues', { MaxResults: 1 }, requestContext(req, fallbackBase))) }]);
+      return send(res, result.ready ? 200 : 503, 'application/json', JSON.stringify(readinessBody(result)), requestId);
     }
     if (!target && req.method === 'GET' && url.pathname === '/metrics') {
       return send(res, 200, registry.contentType, await registry.metrics(), requestId);

@@ -4,6 +4,7 @@ import { answerClientError, refuseTunnels } from '../../core/http-client-errors.
 import { answerFrameworkError, notFoundBeforeBody } from '../../core/http-problem.ts';
 import { refuseNulText } from '../../core/nul-text.ts';
 import { HEALTH_PATHS } from '../../discovery/catalog.ts';
+import { readinessRoute } from '../../observability/health.ts';
 import { instrumentHttpServer } from '../../observability/http.ts';
 import { registry } from '../../observability/metrics.ts';
 import { authenticateBeforeInput } from './auth.ts';
@@ -11,7 +12,6 @@ import type { GatewayDeps } from './deps.ts';
 import { registerGraphQL } from './graphql.ts';
 import { coerceQueryParameters, installGatewayProblems } from './problems.ts';
 import { registerRateLimits } from './rate-limit.ts';
-import { readinessRoute } from './readiness.ts';
 import { accountRoutes } from './routes/account.ts';
 import { consoleVisitor } from './routes/admin-console.ts';
 import { operationsRoutes } from './routes/admin-operations.ts';
@@ -80,7 +80,7 @@ export async function buildGateway(deps: GatewayDeps): Promise<FastifyInstance> 
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get(HEALTH_PATHS.alive, { schema: { hide: true }, config: { rateLimit: false } }, async () => ({ status: 'ok' }));
-  readinessRoute(app, deps.readiness);
+  readinessRoute(app, deps.readiness?.checks, { timeoutMs: deps.readiness?.timeoutMs, routeConfig: { rateLimit: false } });
   app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
   );

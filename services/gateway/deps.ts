@@ -4,6 +4,7 @@ import type { PaymentClient } from '../../clients/payment-client.ts';
 import type { TransactionClient } from '../../clients/transaction-client.ts';
 import type { UserClient } from '../../clients/user-client.ts';
 import type { WalletClient } from '../../clients/wallet-client.ts';
+import type { ReadinessCheck } from '../../observability/health.ts';
 import type { TraceQueries } from '../../observability/trace-collector.ts';
 import type { Sampling } from '../../observability/tracing.ts';
 import type { LimitCounters } from './access-limits.ts';
@@ -13,7 +14,6 @@ import type { RateLimits } from './config.ts';
 import type { GatewayGraphQLConfig } from './graphql.ts';
 import type { IdempotencyStore } from './idempotency.ts';
 import type { LiveNotifications } from './live-notifications.ts';
-import type { ReadinessReport } from './readiness.ts';
 import type { AdminDeps } from './routes/admin-deps.ts';
 import type { WeightedRouter } from './weighted-router.ts';
 
@@ -38,8 +38,8 @@ export interface GatewayDeps {
   /** GatewayConfig.trustedProxyHops; absent: 0, the TCP peer is the client. */
   trustedProxyHops?: number;
   bodyLimitBytes: number;
-  /** What GET /readyz checks (the database, the services called); absent: always ready. */
-  readiness?: () => Promise<ReadinessReport>;
+  /** What GET /readyz checks, all required (the database, the services called), and how long each may take; absent: always ready. */
+  readiness?: { checks: () => ReadinessCheck[]; timeoutMs: number };
   /** Recent traces for /admin/traces, from the trace collector (a worker thread); absent: no trace store. */
   traces?: TraceQueries;
   /** How traces are sampled, to tell an operator why a payment has none. */

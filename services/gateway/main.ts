@@ -6,6 +6,7 @@ import { WalletClient } from '../../clients/wallet-client.ts';
 import { PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { stopOnSignals } from '../../core/lifecycle.ts';
 import { ServiceResolver } from '../../discovery/resolver.ts';
+import { httpHealthCheck } from '../../observability/health.ts';
 import { createLogger } from '../../observability/logger.ts';
 import { setDefaultLabels } from '../../observability/metrics.ts';
 import { collectorSettingsFromEnv, TraceCollector } from '../../observability/trace-collector.ts';
@@ -21,7 +22,6 @@ import { gatewayGraphQLConfigFromEnv } from './graphql.ts';
 import { IdempotencyStore } from './idempotency.ts';
 import { LiveNotifications } from './live-notifications.ts';
 import { gatewayMigrations, type GatewaySchema } from './migrations/index.ts';
-import { checkReadiness, httpHealthCheck } from './readiness.ts';
 import { adminDepsFromEnv } from './routes/admin-deps.ts';
 import { WeightedRouter } from './weighted-router.ts';
 
@@ -80,18 +80,18 @@ const app = await buildGateway({
   accessCounters: new DatabaseLimitCounters(database),
   trustedProxyHops: config.trustedProxyHops,
   bodyLimitBytes: config.bodyLimitBytes,
-  readiness: () =>
-    checkReadiness(
-      [
-        { name: 'database', check: async () => void (await sql`select 1`.execute(database.db)) },
-        httpHealthCheck('user-service', users.baseUrl),
-        { name: 'wallet-service', check: () => wallets.waitForReady(config.readinessTimeoutMs) },
-        httpHealthCheck('transaction-service', transactions.baseUrl),
-        httpHealthCheck('notification-service', notificationUrl),
-        ...paymentRouter.current().targets.filter((t) => t.weight > 0).map((t) => httpHealthCheck(t.node, paymentClient(t.node).baseUrl)),
-      ],
-      config.readinessTimeoutMs,
-    ),
+  readiness: {
+    // The gateway serves nothing useful without these: each is required.
+    checks: () => [
+      { name: 'database', required: true, check: async () => void (await sql`select 1`.execute(database.db)) },
+      httpHealthCheck('user-service', users.baseUrl, true),
+      { name: 'wallet-service', required: true, check: () => wallets.waitForReady(config.readinessTimeoutMs) },
+      httpHealthCheck('transaction-service', transactions.baseUrl, true),
+      httpHealthCheck('notification-service', notificationUrl, true),
+      ...paymentRouter.current().targets.filter((t) => t.weight > 0).map((t) => httpHealthCheck(t.node, paymentClient(t.node).baseUrl, true)),
+    ],
+    timeoutMs: config.readinessTimeoutMs,
+  },
   graphql: gatewayGraphQLConfigFromEnv(resolver),
   admin: adminDepsFromEnv(resolver),
 });

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CanaryTarget, PlatformStatus, ReadinessCheckView, ServiceStatus } from '../../../contracts/admin-api.ts';
 import { releaseVersion } from '../../../core/http-app.ts';
 import { HEALTH_PATHS } from '../../../discovery/catalog.ts';
+import { readiness } from '../../../observability/health.ts';
 import type { GatewayDeps } from '../deps.ts';
 import type { AdminDeps } from './admin-deps.ts';
 
@@ -24,7 +25,6 @@ function checksOf(raw: unknown): Record<string, ReadinessCheckView> {
   if (!raw || typeof raw !== 'object') return {};
   return Object.fromEntries(
     Object.entries(raw as Record<string, unknown>).map(([name, value]) => {
-      if (typeof value === 'string') return [name, value === 'ok' ? { status: 'ok', required: true } : { status: 'failing', required: true, detail: value }];
       const check = (value ?? {}) as { status?: string; required?: boolean; detail?: string };
       return [name, { status: check.status === 'ok' ? 'ok' : 'failing', required: check.required !== false, ...(check.detail ? { detail: String(check.detail) } : {}) }];
     }),
@@ -70,7 +70,7 @@ export function platformRoutes(app: FastifyInstance, deps: GatewayDeps, admin: A
       { name: 'notification', url: deps.notifications.baseUrl },
       ...byName('audit'),
     ];
-    const [services, own] = await Promise.all([Promise.all(asked.map((t) => probe(t.name, t.url))), deps.readiness?.()]);
+    const [services, own] = await Promise.all([Promise.all(asked.map((t) => probe(t.name, t.url))), deps.readiness ? readiness(deps.readiness.checks(), deps.readiness.timeoutMs) : undefined]);
     const gateway: ServiceStatus = {
       name: 'gateway',
       address: null,
