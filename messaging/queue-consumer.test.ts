@@ -5,6 +5,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, t
 import pino from 'pino';
 import { invalidArgument, PayMeshError } from '../contracts/errors.ts';
 import { startTestBroker } from '../test/support/broker.ts';
+import { eventually } from '../test/support/eventually.ts';
 import { messagingConfigFromEnv } from './aws.ts';
 import { startQueueConsumer, type ReceivedMessage } from './queue-consumer.ts';
 import { QueueDirectory } from './queue-directory.ts';
@@ -29,18 +30,6 @@ async function queuePair(sqs: SQSClient, options: { maxReceiveCount: number; vis
   return { name, url: queue.QueueUrl!, dlqUrl: dlq.QueueUrl! };
 }
 
-function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = () => {
-      if (condition()) return resolve();
-      if (Date.now() > deadline) return reject(new Error(`condition not met in ${timeoutMs} ms`));
-      setTimeout(check, 20);
-    };
-    check();
-  });
-}
-
 test('the publisher sends the seed attributes and a stable message id; the consumer handles each message once and deletes it', async (t) => {
   const { sqs } = await startTestBroker(t);
   const queues = new QueuePublisher(sqs, new QueueDirectory(sqs));
@@ -55,7 +44,7 @@ test('the publisher sends the seed attributes and a stable message id; the consu
   assert.equal(batch.sent.length, 25);
   assert.deepEqual(batch.failed, []);
 
-  await until(() => received.length === 26);
+  await eventually('received.length === 26', () => received.length === 26, 15_000, 20);
   const first = received.find((m) => m.id === one)!;
   assert.equal(first.eventType, 'payment_initiated');
   assert.equal(first.attributes.priority, 'high');
@@ -90,7 +79,7 @@ test('the messages of a batch that succeed are deleted together, and one that fa
   });
   t.after(() => consumer.stop());
 
-  await until(() => handled.length === 8);
+  await eventually('handled.length === 8', () => handled.length === 8, 15_000, 20);
   assert.deepEqual([...handled].sort(), Array.from({ length: 8 }, (_, i) => `{"n":${i}}`).sort());
   assert.equal(handled.filter((b) => b === '{"n":3}').length, 1, 'the failed message was handled again, once');
   // Deletes follow their batch: wait for the queue to be empty, in flight included.
@@ -132,7 +121,7 @@ test('a message whose handler keeps failing is retried, then moved to the dead-l
   t.after(() => consumer.stop());
   const id = await queues.send(name, { body: '{}', eventType: 'test' });
 
-  await until(() => attempts.length >= 3);
+  await eventually('attempts.length >= 3', () => attempts.length >= 3, 15_000, 20);
   const dead = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 5, MessageAttributeNames: ['All'] }));
   assert.equal(dead.Messages?.length, 1);
   assert.equal(dead.Messages![0]!.MessageAttributes!.message_id!.StringValue, id, 'the same message, attributes and all');
@@ -158,7 +147,7 @@ test("a message refused by an open breaker comes back when the breaker lets a ca
   t.after(() => consumer.stop());
   await queues.send(name, { body: '{}', eventType: 'test' });
 
-  await until(() => attempts.length >= 2);
+  await eventually('attempts.length >= 2', () => attempts.length >= 2, 15_000, 20);
   assert.ok(attempts[1]! - attempts[0]! >= 1900, `handed out again after ${attempts[1]! - attempts[0]!} ms, not before the breaker's 2 s`);
 });
 
@@ -201,7 +190,7 @@ test("a slow handler's message stays invisible to other consumers while it works
   t.after(() => Promise.all([a.stop(), b.stop()]));
   await queues.send(name, { body: '{}', eventType: 'slow' });
 
-  await until(() => handled.length === 1);
+  await eventually('handled.length === 1', () => handled.length === 1, 15_000, 20);
   await new Promise((resolve) => setTimeout(resolve, 6000));
   assert.equal(handled.length, 1, 'no second consumer got the message while the first was still on it');
 });

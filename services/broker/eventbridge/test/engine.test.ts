@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test, type TestContext } from 'node:test';
 import { testDatabases } from '../../../../test/support/databases.ts';
-import { ACCOUNT, REGION, awsError, busArn, eventually, harness, queueArn, type Harness } from './support.ts';
+import { eventually } from '../../../../test/support/eventually.ts';
+import { ACCOUNT, REGION, awsError, busArn, harness, queueArn, type Harness } from './support.ts';
 
 const BUS = 'paypal-clone-events';
 const SOURCE = 'paypal-clone.transaction-service';
@@ -123,7 +124,7 @@ for (const target of await testDatabases()) {
       h.queues.create(queueArn('audit'));
       await h.call('PutTargets', { Rule: 'all-payments', Targets: [{ Id: 'audit', Arn: queueArn('audit') }] });
       await h.call('PutEvents', { Entries: [{ Source: SOURCE, DetailType: COMPLETED, Detail: '{}' }] });
-      await eventually(() => h.queues.on(queueArn('audit')).length === 1, 'the event on the default bus');
+      await eventually('the event on the default bus', () => h.queues.on(queueArn('audit')).length === 1, 5000, 10);
     });
 
     test('EventBusName may be a bus ARN in PutEvents, PutRule and PutTargets', async (t) => {
@@ -134,7 +135,7 @@ for (const target of await testDatabases()) {
       await h.call('PutTargets', { Rule: 'r', EventBusName: busArn(BUS), Targets: [{ Id: 't', Arn: queueArn('q') }] });
       const result = await h.call('PutEvents', { Entries: [entry({ EventBusName: busArn(BUS) })] });
       assert.equal(result.FailedEntryCount, 0);
-      await eventually(() => h.queues.on(queueArn('q')).length === 1, 'delivery via the bus ARN');
+      await eventually('delivery via the bus ARN', () => h.queues.on(queueArn('q')).length === 1, 5000, 10);
     });
 
     test('a disabled rule delivers nothing until it is enabled again', async (t) => {
@@ -148,7 +149,7 @@ for (const target of await testDatabases()) {
 
       await h.call('EnableRule', { Name: 'transaction-completed', EventBusName: BUS });
       await h.call('PutEvents', { Entries: [entry()] });
-      await eventually(() => h.queues.delivered.length === 1, 'delivery once enabled');
+      await eventually('delivery once enabled', () => h.queues.delivered.length === 1, 5000, 10);
       await assert.rejects(h.call('EnableRule', { Name: 'nope', EventBusName: BUS }), awsError('ResourceNotFoundException', `Rule nope does not exist on EventBus ${BUS}.`));
     });
 

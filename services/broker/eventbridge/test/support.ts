@@ -3,6 +3,7 @@ import { CompiledQuery, type Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
 import { openDatabase, type Database, type DatabaseConfig } from '../../../../storage/database.ts';
 import { migrateToLatest } from '../../../../storage/migrate.ts';
+import { eventually } from '../../../../test/support/eventually.ts';
 import { AwsError } from '../../aws-error.ts';
 import type { QueueDelivery, QueueMessageOutcome, QueueTransaction, QueueTransactions } from '../../ports.ts';
 import type { Sql } from '../../sqs/store.ts';
@@ -82,7 +83,7 @@ export class RecordingQueues implements QueueDelivery, QueueTransactions {
 
   /** Waits until the queue has received `count` messages; returns them. */
   async received(arn: string, count = 1, timeoutMs = 5000): Promise<Delivered[]> {
-    return eventually(() => (this.on(arn).length >= count ? this.on(arn) : undefined), `${count} message(s) on ${arn}`, timeoutMs);
+    return eventually(`${count} message(s) on ${arn}`, () => (this.on(arn).length >= count ? this.on(arn) : undefined), timeoutMs, 10);
   }
 
   /** Waits like `received`, returning the message bodies parsed as JSON. */
@@ -149,21 +150,6 @@ export async function harness(config: DatabaseConfig): Promise<Harness> {
       await database.close();
     },
   };
-}
-
-/** Polls until `check` passes (returns truthy) or the time runs out. */
-export async function eventually<T>(
-  check: () => T | false | null | undefined | Promise<T | false | null | undefined>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** An assert.rejects matcher for an AwsError code (and, optionally, part of its message). */
