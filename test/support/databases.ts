@@ -12,13 +12,15 @@ let reachable: Promise<boolean> | undefined;
 /** Whether the test PostgreSQL answers. In CI it must: there a missing server fails the run. */
 export function postgresReachable(): Promise<boolean> {
   reachable ??= (async () => {
-    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+    // A server that is there but slow to accept (a loaded machine) is not a missing one: a generous timeout, and
+    // the reason in the message, so a failure here says what happened rather than only that it did.
+    const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 10_000 });
     try {
       await client.connect();
       await client.query('select 1');
       return true;
     } catch (err) {
-      if (process.env.CI) throw new Error(`PostgreSQL at ${POSTGRES_URL} is required in CI but unreachable`, { cause: err });
+      if (process.env.CI) throw new Error(`PostgreSQL at ${POSTGRES_URL} is required in CI but unreachable: ${(err as Error).message}`, { cause: err });
       return false;
     } finally {
       await client.end().catch(() => {});
