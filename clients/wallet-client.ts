@@ -122,13 +122,13 @@ export class WalletClient {
 
   private call<K extends WalletRpcName>(method: K, request: WalletCall<K>['request'], idempotent: boolean): Promise<WalletCall<K>['response']> {
     type Response = WalletCall<K>['response'];
-    // The generated client's overloads cannot be called through a method name held in a variable.
-    const unary = (this.client as unknown as Record<WalletRpcName, (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: Response) => void) => grpc.ClientUnaryCall>)[method].bind(this.client);
+    // The generated client's overloads cannot be called through a method name held in a variable: one plain signature.
+    const client = this.client as unknown as Record<WalletRpcName, (request: unknown, options: grpc.CallOptions, callback: (err: grpc.ServiceError | null, response: Response) => void) => grpc.ClientUnaryCall>;
     return this.policy.execute(
       (signal) =>
         new Promise<Response>((resolve, reject) => {
           const deadline = new Date(Date.now() + 30_000);
-          const call = unary(request, { deadline }, (err, response) =>
+          const call = client[method](request, { deadline }, (err, response) =>
             err ? reject(fromGrpcError(err)) : resolve(response),
           );
           signal.addEventListener('abort', () => call.cancel(), { once: true });
