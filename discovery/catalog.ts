@@ -181,9 +181,14 @@ export function catalogListener(service: string, listener?: CatalogListener['nam
   return found;
 }
 
-/** The address settings that point callers at a listener on `host:port`: a URL for HTTP, host:port for gRPC. */
+/** Where callers reach a listener on `host:port`: a URL for HTTP (with the listener's path), host:port for gRPC. */
+export function addressOf(listener: CatalogListener, port: number | string, host = '127.0.0.1'): string {
+  return listener.protocol === 'http' ? `http://${host}:${port}${listener.path ?? ''}` : `${host}:${port}`;
+}
+
+/** The address settings that point callers at a listener on `host:port` (addressOf). */
 export function addressesOf(listener: CatalogListener, port: number | string, host = '127.0.0.1'): Record<string, string> {
-  const address = listener.protocol === 'http' ? `http://${host}:${port}${listener.path ?? ''}` : `${host}:${port}`;
+  const address = addressOf(listener, port, host);
   const settings: Record<string, string> = {};
   for (const { addressSetting } of listener.names) if (addressSetting) settings[addressSetting] = address;
   return settings;

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { addressesOf, catalogListener, catalogService } from '../discovery/catalog.ts';
+import { addressesOf, addressOf, catalogListener, catalogService } from '../discovery/catalog.ts';
 import { spawnService, type ServiceProcess } from '../test/support/processes.ts';
 import { availableServices, useCompileCache, type ServiceDefinition } from './services.ts';
 
@@ -142,7 +142,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     env,
     url(service) {
       const port = ports.get(known(service).name);
-      return catalogListener(service).protocol === 'grpc' ? `127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
+      return addressOf(catalogListener(service), port!);
     },
     running,
     logs: (service) => [...(logs.get(known(service).name) ?? [])],
