@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadWeightedRoute, PAYMENT_ROUTING_PATH } from '../../contracts/routing.ts';
 import { GATEWAY_AWS_ROUTING_FILE, serviceSpec } from '../catalog.ts';
 import { REPO_ROOT } from '../lib/paymesh-stack.ts';
-import { refId, resourcesOfType, synthesize, taskDefinitionOf, type Synthesized } from './support.ts';
+import { refId, resourcesOfType, synthesize, taskDefinitionOf, type Synthesized, synthesizeForFile } from './support.ts';
 
 const route = loadWeightedRoute();
-const dev = synthesize('dev');
-after(() => dev.cleanup());
+const dev = synthesizeForFile('dev');
 
 const one = (json: Synthesized['json'], type: string) => {
   const found = resourcesOfType(json, type);

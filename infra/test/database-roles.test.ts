@@ -4,18 +4,14 @@
  * before any service starts; only services with a database (and that task) reach the database.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { serviceRoleFromEnv } from '../../storage/provision.ts';
 import { SERVICES } from '../catalog.ts';
 import { PROVISION_CONTAINER } from '../lib/database-provisioning.ts';
-import { refId, resourcesOfType, synthesize, taskDefinitionOf, type Resource, type Synthesized } from './support.ts';
+import { refId, resourcesOfType, taskDefinitionOf, type Resource, type Synthesized, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-const prod = synthesize('prod');
-after(() => {
-  dev.cleanup();
-  prod.cleanup();
-});
+const dev = synthesizeForFile('dev');
+const prod = synthesizeForFile('prod');
 
 const withDatabase = SERVICES.filter((s) => s.database);
 const databases = [...new Set(withDatabase.map((s) => s.database!))];

@@ -5,20 +5,16 @@
  * alarms, so a deployment that sets one off is rolled back.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadWeightedRoute } from '../../contracts/routing.ts';
 import { SERVICES } from '../catalog.ts';
 import { LATTICE_REQUEST_TIME } from '../lib/alarms.ts';
 import { ENVIRONMENTS } from '../lib/environments.ts';
 import { collectorConfig, METRICS } from '../lib/metrics-collector.ts';
-import { refId, resourcesOfType, synthesize, type Synthesized } from './support.ts';
+import { refId, resourcesOfType, type Synthesized, synthesizeForFile } from './support.ts';
 
-const prod = synthesize('prod');
-const dev = synthesize('dev');
-after(() => {
-  prod.cleanup();
-  dev.cleanup();
-});
+const prod = synthesizeForFile('prod');
+const dev = synthesizeForFile('dev');
 
 const alarmsById = (json: Synthesized['json']) => new Map(resourcesOfType(json, 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties]));
 const alarmIdByName = (json: Synthesized['json']) => new Map([...alarmsById(json)].map(([id, p]) => [p.AlarmName as string, id]));

@@ -4,17 +4,13 @@
  * client address the gateway trusts is the gateway's code and its own tests.)
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { ENVIRONMENTS } from '../lib/environments.ts';
 import { ACCESS_LOG_PREFIX, AUTH_PATHS } from '../lib/public-edge.ts';
-import { refId, resourcesOfType, synthesize, type Synthesized } from './support.ts';
+import { refId, resourcesOfType, type Synthesized, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-const prod = synthesize('prod');
-after(() => {
-  dev.cleanup();
-  prod.cleanup();
-});
+const dev = synthesizeForFile('dev');
+const prod = synthesizeForFile('prod');
 const both = [['dev', dev], ['prod', prod]] as const;
 
 const one = (json: Synthesized['json'], type: string) => {

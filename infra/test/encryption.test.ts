@@ -6,15 +6,11 @@
  * as long as the data it protects.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
-import { refId, resourcesOfType, synthesize } from './support.ts';
+import { test } from 'node:test';
+import { refId, resourcesOfType, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-const prod = synthesize('prod');
-after(() => {
-  dev.cleanup();
-  prod.cleanup();
-});
+const dev = synthesizeForFile('dev');
+const prod = synthesizeForFile('prod');
 const both = [['dev', dev], ['prod', prod]] as const;
 
 const dataKeyId = (json: typeof prod.json) => {

@@ -1,20 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadTopology } from '../../contracts/topology.ts';
 import { SERVICES } from '../catalog.ts';
 import { ENVIRONMENTS } from '../lib/environments.ts';
 import { COLLECTOR_OTLP_ENDPOINT, METRICS, METRICS_NAMESPACE, XRAY_ACTIONS } from '../lib/metrics-collector.ts';
 import { REPO_ROOT } from '../lib/paymesh-stack.ts';
-import { actionsOf, refId, resourcesOf, resourcesOfType, synthesize, taskDefinitionOf, taskRoleStatements, type Synthesized } from './support.ts';
+import { actionsOf, refId, resourcesOf, resourcesOfType, taskDefinitionOf, taskRoleStatements, type Synthesized, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-const prod = synthesize('prod');
-after(() => {
-  dev.cleanup();
-  prod.cleanup();
-});
+const dev = synthesizeForFile('dev');
+const prod = synthesizeForFile('prod');
 const topology = loadTopology();
 
 const onlyOne = (json: Synthesized['json'], type: string) => resourcesOfType(json, type)[0]![1];

@@ -7,21 +7,17 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadWeightedRoute } from '../../contracts/routing.ts';
 import { loadTopology } from '../../contracts/topology.ts';
 import { SERVICES } from '../catalog.ts';
 import { LATTICE_5XX } from '../lib/alarms.ts';
 import { ENVIRONMENTS } from '../lib/environments.ts';
 import { REPO_ROOT } from '../lib/paymesh-stack.ts';
-import { refId, resourcesOfType, synthesize, type Synthesized } from './support.ts';
+import { refId, resourcesOfType, type Synthesized, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-const prod = synthesize('prod');
-after(() => {
-  dev.cleanup();
-  prod.cleanup();
-});
+const dev = synthesizeForFile('dev');
+const prod = synthesizeForFile('prod');
 const both = [['dev', dev], ['prod', prod]] as const;
 const topology = loadTopology();
 

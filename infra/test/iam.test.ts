@@ -6,14 +6,13 @@
  * statement matches its action, resource and condition keys and no Deny does.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { SOURCES, TRANSACTION_EVENTS, USER_EVENTS } from '../../contracts/events.ts';
 import { loadTopology } from '../../contracts/topology.ts';
 import { SERVICES, type ServiceSpec } from '../catalog.ts';
-import { allows, refId, resourcesOfType, roleStatements, synthesize, taskDefinitionOf, type IamRequest, type PolicyStatement } from './support.ts';
+import { allows, refId, resourcesOfType, roleStatements, taskDefinitionOf, type IamRequest, type PolicyStatement, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-after(() => dev.cleanup());
+const dev = synthesizeForFile('dev');
 const topology = loadTopology();
 
 const queueIds = new Map(resourcesOfType(dev.json, 'AWS::SQS::Queue').map(([id, r]) => [r.Properties.QueueName as string, id]));

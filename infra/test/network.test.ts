@@ -5,19 +5,15 @@
  * VPC Lattice. VPC flow logs record the rest.
  */
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { listenerFor, SERVICES } from '../catalog.ts';
 import { ENVIRONMENTS } from '../lib/environments.ts';
 import { PUBLIC_ECR_CACHE_PREFIX } from '../lib/paymesh-stack.ts';
 import { INTERFACE_ENDPOINTS } from '../lib/private-endpoints.ts';
-import { refId, resourcesOfType, roleStatements, synthesize, taskDefinitionOf, type Synthesized } from './support.ts';
+import { refId, resourcesOfType, roleStatements, taskDefinitionOf, type Synthesized, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-const prod = synthesize('prod');
-after(() => {
-  dev.cleanup();
-  prod.cleanup();
-});
+const dev = synthesizeForFile('dev');
+const prod = synthesizeForFile('prod');
 
 const groupOf = (json: Synthesized['json'], service: string) =>
   refId(resourcesOfType(json, 'AWS::ECS::Service').find(([, r]) => r.Properties.ServiceName === service)![1].Properties.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups[0])!;

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DISCOVERY_NAMESPACE, listenerFor, SERVICES } from '../catalog.ts';
-import { actionsOf, queueNamesById, refId, resourcesOf, resourcesOfType, synthesize, taskDefinitionOf, taskRoleStatements, type Statement } from './support.ts';
+import { actionsOf, queueNamesById, refId, resourcesOf, resourcesOfType, taskDefinitionOf, taskRoleStatements, type Statement, synthesizeForFile } from './support.ts';
 
-const dev = synthesize('dev');
-after(() => dev.cleanup());
+const dev = synthesizeForFile('dev');
 const templateText = JSON.stringify(dev.json);
 const namesById = queueNamesById(dev.json);
 

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after } from 'node:test';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, type PayMeshContext } from '../lib/app.ts';
 import type { PayMeshStack } from '../lib/paymesh-stack.ts';
@@ -34,6 +35,13 @@ export function synthesize(environment: 'dev' | 'prod', context: PayMeshContext 
   const stack = stacks[0]!;
   const template = Template.fromStack(stack);
   return { stack, template, json: template.toJSON() as Synthesized['json'], cleanup: () => rmSync(outdir, { recursive: true, force: true }) };
+}
+
+/** `synthesize`, its cloud assembly removed once the test file is done: what a file that reads one stack wants. */
+export function synthesizeForFile(environment: 'dev' | 'prod', context: PayMeshContext = {}, options: { validate?: boolean; rulePacks?: boolean } = {}): Synthesized {
+  const synthesized = synthesize(environment, context, options);
+  after(() => synthesized.cleanup());
+  return synthesized;
 }
 
 export function resourcesOfType(json: Synthesized['json'], type: string): Array<[string, Resource]> {

@@ -2,13 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { loadTopology } from '../../contracts/topology.ts';
-import { queueNamesById, refId, resourcesOfType, synthesize } from './support.ts';
+import { queueNamesById, refId, resourcesOfType, synthesize, synthesizeForFile } from './support.ts';
 
 const topology = loadTopology();
-const dev = synthesize('dev');
-after(() => dev.cleanup());
+const dev = synthesizeForFile('dev');
 
 const queues = new Map(resourcesOfType(dev.json, 'AWS::SQS::Queue').map(([id, r]) => [r.Properties.QueueName as string, { id, props: r.Properties }]));
 const namesById = queueNamesById(dev.json);
