@@ -107,7 +107,6 @@ export const GATEWAY_AWS_ROUTING_FILE = 'infra/container/gateway-routing.json';
 /** The payment saga's `Transaction …` events: the seed publishes them as the transaction service (contracts/events.ts). */
 const SAGA_EVENTS: EventGrant = { source: SOURCES.transaction, detailTypes: Object.values(TRANSACTION_EVENTS) };
 
-
 /** What each service is on AWS beyond its listeners and its code's folder, which discovery/catalog.ts gives. */
 const ON_AWS: Array<Omit<ServiceSpec, 'folder' | 'listeners'>> = [
   {

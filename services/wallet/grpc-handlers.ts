@@ -9,7 +9,6 @@ import { nulRefused, pathOfNul } from '../../core/nul-text.ts';
 import { serveTracedUnary } from '../../observability/grpc.ts';
 import type { AmountInput, HoldView, WalletLedger, WalletView } from './ledger.ts';
 
-
 /** The WalletService RPCs: each translates wire fields to a ledger call and back, nothing more. */
 export function createWalletHandlers(ledger: WalletLedger, log: Logger): UntypedServiceImplementation {
   const handlers: WalletRpcs = {
